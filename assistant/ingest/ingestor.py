@@ -1,0 +1,206 @@
+"""Incremental ingestion: load, chunk, embed and index documents; report what changed and what not.
+
+A document is identified by its ``doc_id`` and fingerprinted by the sha256 of its bytes (plus its
+metadata sidecar and the chunker version). Unchanged documents are not touched; a changed one gets
+its new chunks before its old ones are deleted, so a crash never leaves it missing; a document whose
+file is gone from an ingested folder is removed. A bad file is reported and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from assistant.domain import Chunk
+from assistant.errors import DocumentError
+from assistant.ingest.chunking import CHUNKER_VERSION, chunk_markdown
+from assistant.ingest.loaders import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES, LoadedDocument, load_document, sidecar_path
+from assistant.retrieval.embedder import Embedder
+from assistant.retrieval.index import VectorIndex
+
+ProgressFactory = Callable[[int, str], Callable[[int], None]]
+
+
+class SkippedFile(BaseModel):
+    path: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    added: list[str] = []
+    updated: list[str] = []
+    removed: list[str] = []
+    unchanged: list[str] = []
+    skipped: list[SkippedFile] = []
+    chunks_indexed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        counts = (
+            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+            f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}"
+        )
+        if not self.changed:
+            return f"No changes: {len(self.unchanged)} documents already up to date ({counts})."
+        return f"Ingested in {self.seconds:.1f} s: {counts}; {self.chunks_indexed} chunks indexed."
+
+
+class Ingestor:
+    def __init__(
+        self,
+        embedder: Embedder,
+        index: VectorIndex,
+        max_file_bytes: int,
+        max_chars: dict[str, int],
+        embed_batch: int = 32,
+    ) -> None:
+        self.embedder = embedder
+        self.index = index
+        self.max_file_bytes = max_file_bytes
+        self.max_chars = max_chars
+        self.embed_batch = embed_batch
+
+    def ingest(self, paths: Iterable[Path], progress: ProgressFactory | None = None) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        roots = [p.resolve() for p in paths]
+        indexed = self.index.documents()
+        seen: dict[str, Path] = {}
+        loaded_paths: dict[Path, str] = {}
+        pending: list[tuple[LoadedDocument, str]] = []
+
+        for path in _discover(roots, report):
+            try:
+                document, content_hash = self._load(path)
+            except DocumentError as exc:
+                report.skipped.append(SkippedFile(path=str(path), reason=str(exc)))
+                continue
+            doc_id = document.meta.doc_id
+            if doc_id in seen:
+                report.skipped.append(
+                    SkippedFile(path=str(path), reason=f"duplicate doc_id '{doc_id}' (also in {seen[doc_id]})")
+                )
+                continue
+            seen[doc_id] = path
+            loaded_paths[path] = doc_id
+            previous = indexed.get(doc_id)
+            if previous and previous.content_hash == content_hash:
+                report.unchanged.append(doc_id)
+            else:
+                pending.append((document, content_hash))
+
+        chunks = [chunk for document, content_hash in pending for chunk in self._chunk(document, content_hash)]
+        if chunks:
+            self.index.add(chunks, self._embed(chunks, progress))
+        for document, content_hash in pending:
+            previous = indexed.get(document.meta.doc_id)
+            if previous is None:
+                report.added.append(document.meta.doc_id)
+                continue
+            stale = [cid for cid in previous.chunk_ids if not cid.startswith(_chunk_prefix(document, content_hash))]
+            self.index.delete(stale)
+            report.updated.append(document.meta.doc_id)
+
+        for doc_id, previous in indexed.items():
+            if doc_id not in seen and _is_gone(Path(previous.source_path), roots, loaded_paths):
+                self.index.delete(previous.chunk_ids)
+                report.removed.append(doc_id)
+
+        report.chunks_indexed = len(chunks)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _load(self, path: Path) -> tuple[LoadedDocument, str]:
+        try:
+            size = path.stat().st_size
+            if size > self.max_file_bytes:
+                raise DocumentError(f"file too large ({size / 1e6:.1f} MB; limit {self.max_file_bytes / 1e6:.1f} MB)")
+            raw = path.read_bytes()
+            side = sidecar_path(path)
+            extra = side.read_bytes() if side.exists() else b""
+        except OSError as exc:
+            raise DocumentError(f"unreadable: {exc.strerror or exc}") from exc
+        content_hash = hashlib.sha256(CHUNKER_VERSION.encode() + raw + b"\0" + extra).hexdigest()
+        try:
+            return load_document(path, raw), content_hash
+        except DocumentError:
+            raise
+        except Exception as exc:  # a parser library's own failure on a malformed file
+            raise DocumentError(f"corrupt or unparseable file ({type(exc).__name__}: {exc})") from exc
+
+    def _chunk(self, document: LoadedDocument, content_hash: str) -> list[Chunk]:
+        meta = document.meta
+        prefix = _chunk_prefix(document, content_hash)
+        return [
+            Chunk(
+                chunk_id=f"{prefix}{i:03d}",
+                doc_id=meta.doc_id,
+                title=meta.title,
+                section=piece.section,
+                text=piece.text,
+                lang=meta.lang,
+                version=meta.version,
+                effective_date=meta.effective_date,
+                status=meta.status,
+                source_path=str(document.source_path),
+                content_hash=content_hash,
+            )
+            for i, piece in enumerate(chunk_markdown(document.body_markdown, self.max_chars[meta.lang]))
+        ]
+
+    def _embed(self, chunks: list[Chunk], progress: ProgressFactory | None) -> np.ndarray:
+        advance = progress(len(chunks), "Embedding chunks") if progress else None
+        vectors = []
+        for start in range(0, len(chunks), self.embed_batch):
+            batch = chunks[start : start + self.embed_batch]
+            vectors.append(self.embedder.embed_passages([f"{c.heading_context()}\n{c.text}" for c in batch]))
+            if advance:
+                advance(len(batch))
+        return np.concatenate(vectors)
+
+
+def _chunk_prefix(document: LoadedDocument, content_hash: str) -> str:
+    return f"{document.meta.doc_id}#{content_hash[:12]}#"
+
+
+def _discover(roots: list[Path], report: IngestReport) -> list[Path]:
+    files: list[Path] = []
+    for root in roots:
+        if root.is_file():
+            files.append(root)
+        elif root.is_dir():
+            files += sorted(
+                p
+                for p in root.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+            )
+        else:
+            report.skipped.append(SkippedFile(path=str(root), reason="no such file or folder"))
+    supported = []
+    for path in files:
+        if path.name.endswith(SIDECAR_SUFFIX):
+            continue
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            report.skipped.append(SkippedFile(path=str(path), reason=f"unsupported file type '{path.suffix}'"))
+            continue
+        supported.append(path)
+    return supported
+
+
+def _is_gone(source: Path, roots: list[Path], loaded_paths: dict[Path, str]) -> bool:
+    """Removed when its file was under an ingested folder and is no longer there (or now has another id).
+
+    A file that still exists but failed to load keeps its old chunks: bad input loses nothing.
+    """
+    if not any(source == root or root in source.parents for root in roots):
+        return False
+    return not source.exists() or source in loaded_paths

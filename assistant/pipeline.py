@@ -1,0 +1,102 @@
+"""The one orchestrator: reading ``Pipeline.run`` tells the story of a turn.
+
+understand (language and script) -> retrieve (hybrid search over approved, effective passages) ->
+answer (streamed LLM answer with checked citations, or extractive, or abstain) -> record (turn log).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from assistant.domain import TurnResult
+from assistant.lang import detect_lang, is_traditional
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.stages.answer import AnswerDelta, AnswerDone, Answerer, AnswerRequest
+from assistant.storage.turn_log import TurnLog
+
+
+@dataclass(frozen=True)
+class TurnDelta:
+    """Streamed answer text, to show while the turn is still running."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TurnDone:
+    result: TurnResult
+
+
+TurnEvent = TurnDelta | TurnDone
+
+
+class _StageTimer:
+    def __init__(self) -> None:
+        self.timings_ms: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings_ms[name] = self.timings_ms.get(name, 0.0) + (time.perf_counter() - started) * 1000
+
+
+class Pipeline:
+    def __init__(self, retriever: HybridRetriever, answerer: Answerer, turn_log: TurnLog) -> None:
+        self.retriever = retriever
+        self.answerer = answerer
+        self.turn_log = turn_log
+
+    def run(self, question: str, conversation_id: str | None = None, use_llm: bool = True) -> Iterator[TurnEvent]:
+        started = time.perf_counter()
+        timer = _StageTimer()
+        conversation_id = conversation_id or uuid.uuid4().hex
+
+        with timer.stage("understand"):
+            lang = detect_lang(question)
+            traditional = is_traditional(question)
+
+        with timer.stage("retrieve"):
+            retrieval = self.retriever.retrieve(question, lang=lang)
+
+        request = AnswerRequest(
+            question=question, lang=lang, traditional=traditional, retrieval=retrieval, use_llm=use_llm
+        )
+        done: AnswerDone | None = None
+        answer_started = time.perf_counter()
+        for event in self.answerer.run(request):
+            if isinstance(event, AnswerDelta):
+                yield TurnDelta(event.text)
+            else:
+                done = event
+        timer.timings_ms["answer"] = (time.perf_counter() - answer_started) * 1000
+        assert done is not None, "the answer stage always finishes with AnswerDone"
+        if done.first_token_ms is not None:
+            timer.timings_ms["first_token"] = done.first_token_ms
+
+        result = TurnResult(
+            conversation_id=conversation_id,
+            question=question,
+            lang=lang,
+            answer=done.answer,
+            retrieved=retrieval.chunks,
+            timings_ms=timer.timings_ms,
+        )
+        with timer.stage("record"):
+            result.timings_ms["total"] = (time.perf_counter() - started) * 1000
+            self.turn_log.record(result)
+        result.timings_ms["total"] = (time.perf_counter() - started) * 1000
+        yield TurnDone(result)
+
+    def ask(self, question: str, conversation_id: str | None = None, use_llm: bool = True) -> TurnResult:
+        """Run a turn to completion, for callers that don't stream."""
+        for event in self.run(question, conversation_id, use_llm):
+            if isinstance(event, TurnDone):
+                return event.result
+        raise AssertionError("a turn always ends with TurnDone")

@@ -1,0 +1,100 @@
+"""Hybrid retrieval: BM25 and dense search fused with reciprocal rank fusion (RRF)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+import numpy as np
+from pydantic import BaseModel
+
+from assistant.domain import Chunk, Lang, RetrievedChunk
+from assistant.retrieval.embedder import Embedder
+from assistant.retrieval.index import SearchFilter, VectorIndex
+from assistant.retrieval.keyword import KeywordIndex
+
+
+class RetrievalResult(BaseModel):
+    chunks: list[RetrievedChunk]
+    best_dense_similarity: float
+    cross_lingual: bool = False
+    timings_ms: dict[str, float] = {}
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int) -> dict[str, float]:
+    """RRF (Cormack et al., 2009): sum of 1/(k + rank) over the rankings an item appears in."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+class HybridRetriever:
+    def __init__(
+        self, embedder: Embedder, index: VectorIndex, top_k: int = 4, candidates: int = 20, rrf_k: int = 60
+    ) -> None:
+        self.embedder = embedder
+        self.index = index
+        self.top_k = top_k
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self._keyword = KeywordIndex([])
+        self._lock = threading.Lock()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the keyword index after the vector index changed (ingestion, approval)."""
+        keyword = KeywordIndex(self.index.chunks())
+        with self._lock:
+            self._keyword = keyword
+
+    def retrieve(
+        self, query: str, lang: Lang | None, today: date | None = None, top_k: int | None = None
+    ) -> RetrievalResult:
+        """Search the question's language first; fall back to every language when it has nothing."""
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        vector = self.embedder.embed_query(query)
+        timings["embed_query"] = (time.perf_counter() - started) * 1000
+        today = today or date.today()
+        result = self._search(query, vector, SearchFilter(today=today, lang=lang), top_k or self.top_k, timings)
+        if lang and not result.chunks:
+            result = self._search(query, vector, SearchFilter(today=today), top_k or self.top_k, timings)
+            result.cross_lingual = True
+        result.timings_ms = timings
+        return result
+
+    def _search(
+        self, query: str, vector: np.ndarray, where: SearchFilter, top_k: int, timings: dict[str, float]
+    ) -> RetrievalResult:
+        started = time.perf_counter()
+        dense = self.index.search(vector, self.candidates, where)
+        timings["dense"] = timings.get("dense", 0.0) + (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        with self._lock:
+            keyword = self._keyword
+        sparse = keyword.search(query, self.candidates, where)
+        timings["bm25"] = timings.get("bm25", 0.0) + (time.perf_counter() - started) * 1000
+
+        by_id: dict[str, Chunk] = {c.chunk_id: c for c, _ in dense} | {c.chunk_id: c for c, _ in sparse}
+        dense_rank = {c.chunk_id: (rank, sim) for rank, (c, sim) in enumerate(dense, start=1)}
+        bm25_rank = {c.chunk_id: (rank, score) for rank, (c, score) in enumerate(sparse, start=1)}
+        fused = reciprocal_rank_fusion(
+            [[c.chunk_id for c, _ in dense], [c.chunk_id for c, _ in sparse]], k=self.rrf_k
+        )
+        ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)[:top_k]
+        chunks = [
+            RetrievedChunk(
+                chunk=by_id[cid],
+                fused_score=fused[cid],
+                dense_rank=dense_rank.get(cid, (None, None))[0],
+                dense_similarity=dense_rank.get(cid, (None, None))[1],
+                bm25_rank=bm25_rank.get(cid, (None, None))[0],
+                bm25_score=bm25_rank.get(cid, (None, None))[1],
+            )
+            for cid in ranked
+        ]
+        best = max((sim for _, sim in dense), default=0.0)
+        return RetrievalResult(chunks=chunks, best_dense_similarity=best)

@@ -1,0 +1,187 @@
+"""The answer stage: stream a cited answer from the LLM, check it, or fall back to an extractive one.
+
+Decision order: no passage close enough to the question -> abstain without asking the LLM; the LLM
+says NO_ANSWER -> abstain; the LLM's answer has no valid citation or a number its sources don't
+contain -> replace it with the extractive answer; the LLM is down or slow -> extractive answer too.
+Every abstention offers a person.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from assistant.domain import Answer, AnswerKind, Lang, RetrievedChunk
+from assistant.errors import LLMUnavailableError
+from assistant.lang import to_traditional
+from assistant.llm.chat_model import ChatModel
+from assistant.prompts import PromptTemplate
+from assistant.retrieval.hybrid import RetrievalResult
+from assistant.stages.citations import attribute_uncited, check_citations, to_citation
+from assistant.stages.extractive import extract_answer, extractive_preamble
+
+logger = logging.getLogger(__name__)
+
+NO_ANSWER = "NO_ANSWER"
+_REFUSAL = re.compile(
+    r"NO[_ ]?ANSWER|do(?:es)? not (?:contain|mention|provide|answer)|I (?:don't|do not) know|"
+    r"没有(?:提到|提供|相关|说明)|无法回答|未提及|不包含",
+    re.IGNORECASE,
+)
+_LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
+
+
+class AnswerRequest(BaseModel):
+    question: str
+    lang: Lang
+    traditional: bool = False
+    retrieval: RetrievalResult
+    use_llm: bool = True
+
+
+@dataclass(frozen=True)
+class AnswerDelta:
+    """A piece of streamed answer text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerDone:
+    answer: Answer
+    first_token_ms: float | None
+
+
+AnswerEvent = AnswerDelta | AnswerDone
+
+
+def abstention_text(lang: Lang) -> str:
+    if lang == "zh":
+        return "抱歉，我在本行资料中没有找到这个问题的答案，为避免误导您，我不作猜测。需要为您转接人工客服吗？"
+    return (
+        "I'm sorry, I couldn't find the answer to that in our documents, and I won't guess. "
+        "Would you like me to connect you with a member of our team?"
+    )
+
+
+def _offer_person(lang: Lang) -> str:
+    if lang == "zh":
+        return "\n\n如需进一步帮助，可随时转接人工客服。"
+    return "\n\nIf you need more help, I can connect you with a member of our team at any time."
+
+
+class Answerer:
+    def __init__(
+        self,
+        chat_model: ChatModel | None,
+        prompt: PromptTemplate,
+        bank_name: dict[Lang, str],
+        max_answer_tokens: int,
+        min_dense_similarity: float,
+    ) -> None:
+        self.chat_model = chat_model
+        self.prompt = prompt
+        self.bank_name = bank_name
+        self.max_answer_tokens = max_answer_tokens
+        self.min_dense_similarity = min_dense_similarity
+
+    def run(self, request: AnswerRequest) -> Iterator[AnswerEvent]:
+        sources = request.retrieval.chunks
+        if not sources or request.retrieval.best_dense_similarity < self.min_dense_similarity:
+            yield self._done(request, self._abstain(request.lang, "no relevant passage"), None)
+            return
+        if not request.use_llm or self.chat_model is None:
+            reason = None if not request.use_llm else "no language model configured"
+            yield self._done(request, self._extractive(request, sources, reason), None)
+            return
+        yield from self._generate(request, sources)
+
+    def _generate(self, request: AnswerRequest, sources: list[RetrievedChunk]) -> Iterator[AnswerEvent]:
+        assert self.chat_model is not None
+        messages = self.prompt.render(
+            bank_name=self.bank_name[request.lang],
+            language=_LANGUAGE_NAMES[request.lang],
+            question=request.question,
+            sources=format_sources(sources),
+        )
+        started = time.perf_counter()
+        first_token_ms: float | None = None
+        text = ""
+        streamed = 0
+        try:
+            for piece in self.chat_model.stream(messages, self.max_answer_tokens):
+                if first_token_ms is None:
+                    first_token_ms = (time.perf_counter() - started) * 1000
+                text += piece
+                # Hold back the opening characters until we know it is not a NO_ANSWER refusal.
+                if len(text.lstrip()) >= len(NO_ANSWER) + 2 and not _REFUSAL.match(text.lstrip()):
+                    pending = self._script(text[streamed:], request.traditional)
+                    streamed = len(text)
+                    if pending:
+                        yield AnswerDelta(pending)
+        except LLMUnavailableError as exc:
+            logger.warning("Falling back to an extractive answer: %s", exc)
+            answer = self._extractive(request, sources, "language model unavailable")
+            yield self._done(request, answer, first_token_ms)
+            return
+        yield self._done(request, self._checked(request, sources, text.strip()), first_token_ms)
+
+    def _checked(self, request: AnswerRequest, sources: list[RetrievedChunk], text: str) -> Answer:
+        text = attribute_uncited(text, sources, request.question)
+        check = check_citations(text, sources, request.question)
+        if _REFUSAL.search(text) and not check.citations:
+            return self._abstain(request.lang, "the sources do not answer the question")
+        failure = check.failure()
+        if failure:
+            logger.info("LLM answer failed the checks (%s); answering extractively", failure)
+            return self._extractive(request, sources, failure)
+        return Answer(
+            text=text.replace(NO_ANSWER, "").strip(),
+            kind="llm",
+            abstained=False,
+            citations=check.citations,
+            grounded=True,
+        )
+
+    def _extractive(self, request: AnswerRequest, sources: list[RetrievedChunk], reason: str | None) -> Answer:
+        body, numbers = extract_answer(request.question, sources)
+        if not body:
+            return self._abstain(request.lang, reason or "nothing to quote")
+        text = extractive_preamble(request.lang) + body
+        if reason:
+            text += _offer_person(request.lang)
+        return Answer(
+            text=text,
+            kind="extractive",
+            abstained=False,
+            citations=[to_citation(n, sources[n - 1]) for n in numbers],
+            grounded=True,
+            fallback_reason=reason,
+        )
+
+    def _abstain(self, lang: Lang, reason: str) -> Answer:
+        kind: AnswerKind = "abstained"
+        return Answer(
+            text=abstention_text(lang), kind=kind, abstained=True, grounded=False, fallback_reason=reason
+        )
+
+    def _done(self, request: AnswerRequest, answer: Answer, first_token_ms: float | None) -> AnswerDone:
+        if request.traditional:
+            answer = answer.model_copy(update={"text": to_traditional(answer.text)})
+        return AnswerDone(answer=answer, first_token_ms=first_token_ms)
+
+    @staticmethod
+    def _script(text: str, traditional: bool) -> str:
+        return to_traditional(text) if traditional else text
+
+
+def format_sources(sources: list[RetrievedChunk]) -> str:
+    """Number the passages for the prompt; the numbers are what the answer cites."""
+    return "\n\n".join(
+        f"[{n}] {hit.chunk.heading_context()}\n{hit.chunk.text}" for n, hit in enumerate(sources, start=1)
+    )

@@ -1,0 +1,151 @@
+"""Citations are checked in code, not trusted: parse [n] markers, resolve them, verify the numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.domain import Citation, RetrievedChunk
+from assistant.retrieval.keyword import tokenize
+
+# [1], [1, 2], [1][2], 【1】, [source 1], [Source 2]
+_MARKER = re.compile(r"[\[【]\s*(?:source\s*|来源\s*)?(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?\s*[万亿千]?")
+_MULTIPLIERS = {"千": 1_000, "万": 10_000, "亿": 100_000_000}
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
+# Below this share of a sentence's terms found in its cited passages, the sentence is unsupported.
+MIN_TERM_SUPPORT = 0.5
+
+
+@dataclass(frozen=True)
+class CitationCheck:
+    citations: list[Citation]
+    invalid_markers: list[int]
+    unsupported_numbers: list[str]
+    unsupported_sentences: list[str]
+
+    @property
+    def grounded(self) -> bool:
+        return self.failure() is None
+
+    def failure(self) -> str | None:
+        if not self.citations:
+            return "no valid citation"
+        if self.invalid_markers:
+            return f"citation out of range: {self.invalid_markers}"
+        if self.unsupported_numbers:
+            return f"numbers not in the cited sources: {self.unsupported_numbers}"
+        if self.unsupported_sentences:
+            return f"{len(self.unsupported_sentences)} sentence(s) not supported by the cited sources"
+        return None
+
+
+def cited_numbers(text: str) -> list[int]:
+    numbers: list[int] = []
+    for match in _MARKER.finditer(text):
+        numbers += [int(n) for n in re.split(r"\s*[,，、]\s*", match.group(1))]
+    return numbers
+
+
+def strip_markers(text: str) -> str:
+    return _MARKER.sub("", text)
+
+
+def numeric_values(text: str) -> set[float]:
+    """Every number in ``text`` by value: '¥1,200' -> 1200, '15万' -> 150000, '1.0%' -> 1.0."""
+    values: set[float] = set()
+    for match in _NUMBER.finditer(text):
+        token = match.group().replace(",", "").strip()
+        multiplier = _MULTIPLIERS.get(token[-1], 1)
+        number = float(token.rstrip("千万亿").strip())
+        values.add(round(number * multiplier, 6))
+    return values
+
+
+def check_citations(answer: str, sources: list[RetrievedChunk], question: str) -> CitationCheck:
+    """Resolve markers to sources (numbered from 1) and check every number against what was cited."""
+    markers = cited_numbers(answer)
+    valid = sorted({n for n in markers if 1 <= n <= len(sources)})
+    invalid = sorted({n for n in markers if not 1 <= n <= len(sources)})
+    citations = [to_citation(n, sources[n - 1]) for n in valid]
+    supported = numeric_values(question)
+    for citation in citations:
+        supported |= numeric_values(f"{citation.title} {citation.section} {citation.passage}")
+    claimed = numeric_values(strip_markers(answer))
+    unsupported = sorted(_format(v) for v in claimed - supported)
+    return CitationCheck(
+        citations=citations,
+        invalid_markers=invalid,
+        unsupported_numbers=unsupported,
+        unsupported_sentences=_unsupported_sentences(answer, sources, question, valid),
+    )
+
+
+def attribute_uncited(answer: str, sources: list[RetrievedChunk], question: str) -> str:
+    """Add a [n] marker to each uncited sentence that exactly one passage fully supports.
+
+    Small models often state a correct fact and forget the marker. The marker we add is then checked
+    like any other: the sentence's numbers and key terms must all be in that passage.
+    """
+    question_terms = set(tokenize(question))
+    passages = [f"{hit.chunk.heading_context()} {hit.chunk.text}" for hit in sources]
+    passage_terms = [set(tokenize(p)) for p in passages]
+    passage_numbers = [numeric_values(p) for p in passages]
+    pieces = []
+    for sentence in re.split(r"(?<=[.!?。！？])", answer):
+        body = sentence.strip()
+        terms = set(tokenize(body))
+        # A fragment like "No." is not a claim anyone can check: attribute only real sentences about the question.
+        if len(terms) >= 2 and terms & question_terms and not cited_numbers(body):
+            numbers = numeric_values(body) - numeric_values(question)
+            supporting = [
+                n
+                for n, (available, values) in enumerate(zip(passage_terms, passage_numbers, strict=True), start=1)
+                if numbers <= values
+                and not (terms & question_terms) - available
+                and len(terms & available) / len(terms) >= 0.75
+            ]
+            if supporting:
+                stop = re.search(r"[.!?。！？]$", sentence.rstrip())
+                end = len(sentence.rstrip()) - (1 if stop else 0)
+                sentence = f"{sentence[:end]} [{supporting[0]}]{sentence[end:]}"
+        pieces.append(sentence)
+    return "".join(pieces)
+
+
+def _unsupported_sentences(answer: str, sources: list[RetrievedChunk], question: str, cited: list[int]) -> list[str]:
+    """A sentence is supported when its cited passages contain the question's terms it uses
+    (so "Platinum" can't be answered from the Gold card's passage) and most of its other terms.
+    A sentence without a marker is checked against every passage the answer cites."""
+    question_terms = set(tokenize(question))
+    source_terms = {
+        n: set(tokenize(f"{hit.chunk.heading_context()} {hit.chunk.text}")) for n, hit in enumerate(sources, start=1)
+    }
+    failures = []
+    for sentence in filter(None, (s.strip() for s in _SENTENCE.split(answer))):
+        terms = set(tokenize(strip_markers(sentence)))
+        if not terms:
+            continue
+        numbers = [n for n in cited_numbers(sentence) if n in source_terms] or cited
+        available = set().union(*(source_terms[n] for n in numbers)) if numbers else set()
+        missing_subject = (terms & question_terms) - available
+        if missing_subject or len(terms & available) / len(terms) < MIN_TERM_SUPPORT:
+            failures.append(sentence)
+    return failures
+
+
+def to_citation(number: int, hit: RetrievedChunk) -> Citation:
+    chunk = hit.chunk
+    return Citation(
+        number=number,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        section=chunk.section,
+        version=chunk.version,
+        chunk_id=chunk.chunk_id,
+        passage=chunk.text,
+    )
+
+
+def _format(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)

@@ -1,0 +1,71 @@
+"""Extractive answers: the best sentences and table rows from the retrieved passages, cited, verbatim.
+
+Used when the LLM is unavailable, too slow, or its answer fails the checks, and when a caller asks
+for ``--answers extractive``. Nothing here is generated, so every word can be traced to a source.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.domain import Lang, RetrievedChunk
+from assistant.retrieval.keyword import tokenize
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
+_QUANTITY_WORDS = re.compile(r"how much|how many|how long|fee|rate|limit|cost|charge|多少|几|费|率|限额|多久|多长")
+
+
+def passage_units(text: str) -> list[str]:
+    """Sentences of prose, and each table row rendered as 'header: value' pairs."""
+    units: list[str] = []
+    header: list[str] | None = None
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if lines and lines[0].startswith("|"):
+            header = None
+            for line in lines:
+                cells = [c.strip() for c in line.strip("|").split("|")]
+                if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+                    continue
+                if header is None:
+                    header = cells
+                    continue
+                pairs = [f"{h}: {c}" if h and i else c for i, (h, c) in enumerate(zip(header, cells, strict=False))]
+                units.append("; ".join(p for p in pairs if p))
+            continue
+        for line in lines:
+            units += [s.strip(" -*") for s in _SENTENCE_END.split(line.replace("**", "")) if len(s.strip()) > 3]
+    return units
+
+
+def _score(unit: str, query_terms: set[str], wants_quantity: bool) -> float:
+    terms = set(tokenize(unit))
+    overlap = len(query_terms & terms)
+    if not overlap:
+        return 0.0
+    return overlap + (0.5 if wants_quantity and re.search(r"\d", unit) else 0.0) - len(unit) / 2000
+
+
+def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int = 2) -> tuple[str, list[int]]:
+    """The best ``max_units`` units, each followed by its [n] marker; also the source numbers used."""
+    query_terms = set(tokenize(question))
+    wants_quantity = bool(_QUANTITY_WORDS.search(question.lower()))
+    scored: list[tuple[float, int, int, str]] = []
+    for number, hit in enumerate(sources, start=1):
+        for position, unit in enumerate(passage_units(hit.chunk.text)):
+            # Earlier sources rank higher: a small bonus keeps ties on the best-retrieved passage.
+            score = _score(unit, query_terms, wants_quantity) + 0.2 / number
+            scored.append((score, number, position, unit))
+    best = sorted((s for s in scored if s[0] > 0.2), key=lambda s: s[0], reverse=True)[:max_units]
+    if not best and sources:
+        first = passage_units(sources[0].chunk.text)
+        best = [(0.0, 1, 0, first[0])] if first else []
+    best.sort(key=lambda s: (s[1], s[2]))
+    lines = [f"{unit} [{number}]" for _, number, _, unit in best]
+    return "\n".join(lines), sorted({number for _, number, _, _ in best})
+
+
+def extractive_preamble(lang: Lang) -> str:
+    if lang == "zh":
+        return "以下内容直接摘自我行资料（未经AI改写）：\n"
+    return "Here is what our documents say (quoted directly, not AI-written):\n"

@@ -1,0 +1,94 @@
+"""Append-only schema migrations: never edit a released migration, add a new one.
+
+Each migration runs once, in order, inside a transaction, and is recorded in ``schema_migrations``.
+Tables are declared with SQLAlchemy so the same migrations run on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+)
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(64), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("lang", String(8), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("answer_kind", String(16), nullable=False),
+    Column("abstained", Boolean, nullable=False),
+    Column("grounded", Boolean, nullable=False),
+    Column("fallback_reason", Text),
+    Column("citations", Text, nullable=False),  # JSON: [{doc_id, section, version, chunk_id}]
+    Column("retrieved_chunk_ids", Text, nullable=False),  # JSON list
+    Column("timings_ms", Text, nullable=False),  # JSON: {stage: ms}
+    Column("total_ms", Float, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "create turn log", lambda conn: turns.create(conn)),
+)
+
+
+def migrate(engine: Engine) -> list[int]:
+    """Apply pending migrations; returns the versions applied now."""
+    applied_now: list[int] = []
+    with engine.begin() as conn:
+        schema_migrations.create(conn, checkfirst=True)
+    for migration in MIGRATIONS:
+        with engine.begin() as conn:
+            done = conn.execute(
+                select(schema_migrations.c.version).where(schema_migrations.c.version == migration.version)
+            ).first()
+            if done:
+                continue
+            migration.apply(conn)
+            conn.execute(
+                schema_migrations.insert().values(
+                    version=migration.version, name=migration.name, applied_at=datetime.now(UTC)
+                )
+            )
+            applied_now.append(migration.version)
+    return applied_now
+
+
+def table_names(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())

@@ -1,0 +1,45 @@
+"""Every turn is recorded: what was asked, what was answered, from which sources, and how long it took."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from assistant.domain import TurnResult
+from assistant.storage.migrations import turns
+
+
+class TurnLog:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(self, result: TurnResult) -> int:
+        answer = result.answer
+        row = {
+            "conversation_id": result.conversation_id,
+            "created_at": datetime.now(UTC),
+            "lang": result.lang,
+            "question": result.question,
+            "answer": answer.text,
+            "answer_kind": answer.kind,
+            "abstained": answer.abstained,
+            "grounded": answer.grounded,
+            "fallback_reason": answer.fallback_reason,
+            "citations": json.dumps(
+                [c.model_dump(include={"doc_id", "section", "version", "chunk_id"}) for c in answer.citations],
+                ensure_ascii=False,
+            ),
+            "retrieved_chunk_ids": json.dumps([hit.chunk.chunk_id for hit in result.retrieved]),
+            "timings_ms": json.dumps(result.timings_ms),
+            "total_ms": result.timings_ms.get("total", 0.0),
+        }
+        with self.engine.begin() as conn:
+            return int(conn.execute(turns.insert().values(**row)).inserted_primary_key[0])
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(turns).order_by(turns.c.id.desc()).limit(limit)).mappings().all()
+        return [dict(row) for row in rows]

@@ -1,0 +1,26 @@
+"""The Gradio app: one tab per kind of user. The customer chat comes first; later tabs add the agent
+console, knowledge admin and dashboards beside it."""
+
+from __future__ import annotations
+
+import os
+
+import gradio as gr
+
+from assistant.container import Services
+from ui.chat import build_chat_tab
+
+
+def build_app(services: Services) -> gr.Blocks:
+    with gr.Blocks(title="Lanting Bank assistant") as app, gr.Tabs():
+        with gr.Tab("Customer chat · 客户服务"):
+            build_chat_tab(services.pipeline)
+    return app
+
+
+def launch(services: Services) -> None:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    settings = services.settings
+    app = build_app(services)
+    app.queue(default_concurrency_limit=settings.ui_concurrency)
+    app.launch(server_name=settings.host, server_port=settings.port, share=False, show_error=False)
