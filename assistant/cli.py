@@ -19,7 +19,9 @@ from assistant.container import Services, local_llm
 from assistant.domain import TurnResult
 from assistant.pipeline import TurnDelta, TurnDone
 
-app = typer.Typer(help="Lanting Bank's customer-service assistant.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Lanting Bank's customer-service assistant.", no_args_is_help=True, add_completion=False
+)
 err = Console(stderr=True)
 
 
@@ -38,7 +40,9 @@ def _quiet_environment() -> None:
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+) -> None:
     _quiet_environment()
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -61,7 +65,7 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Index documents incrementally: unchanged files are skipped, changed ones replaced, deleted ones removed."""
+    """Index documents incrementally: unchanged files skipped, changed ones replaced, deleted ones removed."""
     services = Services(Settings())
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -86,7 +90,13 @@ def _turn_json(result: TurnResult) -> dict[str, Any]:
         "grounded": answer.grounded,
         "fallback_reason": answer.fallback_reason,
         "citations": [
-            {"doc_id": c.doc_id, "section": c.section, "version": c.version, "title": c.title, "number": c.number}
+            {
+                "doc_id": c.doc_id,
+                "section": c.section,
+                "version": c.version,
+                "title": c.title,
+                "number": c.number,
+            }
             for c in answer.citations
         ],
         "timings_ms": {k: round(v, 2) for k, v in result.timings_ms.items()},

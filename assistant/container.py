@@ -52,7 +52,9 @@ class Services:
     def index(self) -> VectorIndex:
         # One collection per embedder: vectors from different models must never be mixed.
         name = f"{self.settings.collection}-{self.embedder.name}"
-        return ChromaIndex.open(name, persist_dir=self.settings.chroma_path, server_url=self.settings.chroma_url)
+        return ChromaIndex.open(
+            name, persist_dir=self.settings.chroma_path, server_url=self.settings.chroma_url
+        )
 
     @cached_property
     def database(self) -> Engine:

@@ -53,7 +53,9 @@ class Pipeline:
         self.answerer = answerer
         self.turn_log = turn_log
 
-    def run(self, question: str, conversation_id: str | None = None, use_llm: bool = True) -> Iterator[TurnEvent]:
+    def run(
+        self, question: str, conversation_id: str | None = None, use_llm: bool = True
+    ) -> Iterator[TurnEvent]:
         started = time.perf_counter()
         timer = _StageTimer()
         conversation_id = conversation_id or uuid.uuid4().hex
@@ -80,17 +82,18 @@ class Pipeline:
         if done.first_token_ms is not None:
             timer.timings_ms["first_token"] = done.first_token_ms
 
+        timer.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
         result = TurnResult(
             conversation_id=conversation_id,
             question=question,
             lang=lang,
             answer=done.answer,
             retrieved=retrieval.chunks,
-            timings_ms=timer.timings_ms,
+            timings_ms={**timer.timings_ms, "total": (time.perf_counter() - started) * 1000},
         )
         with timer.stage("record"):
-            result.timings_ms["total"] = (time.perf_counter() - started) * 1000
             self.turn_log.record(result)
+        result.timings_ms["record"] = timer.timings_ms["record"]
         result.timings_ms["total"] = (time.perf_counter() - started) * 1000
         yield TurnDone(result)
 

@@ -44,12 +44,14 @@ class PromptTemplate(BaseModel):
     def render(self, **values: str) -> list[ChatMessage]:
         """Render with exactly the declared inputs: a missing or unexpected input is a bug."""
         if set(values) != set(self.inputs):
-            raise TerminalError(
-                f"prompt {self.name} takes {sorted(self.inputs)}, got {sorted(values)}"
-            )
-        messages = [ChatMessage(role="system", content=_ENV.from_string(self.system).render(**values).strip())]
+            raise TerminalError(f"prompt {self.name} takes {sorted(self.inputs)}, got {sorted(values)}")
+        messages = [
+            ChatMessage(role="system", content=_ENV.from_string(self.system).render(**values).strip())
+        ]
         for example in self.examples:
             messages.append(ChatMessage(role="user", content=example.user.strip()))
             messages.append(ChatMessage(role="assistant", content=example.assistant.strip()))
-        messages.append(ChatMessage(role="user", content=_ENV.from_string(self.user).render(**values).strip()))
+        messages.append(
+            ChatMessage(role="user", content=_ENV.from_string(self.user).render(**values).strip())
+        )
         return messages

@@ -21,7 +21,9 @@ DATASETS = Path(__file__).parent / "datasets" / "retrieval"
 
 
 def load_questions() -> list[dict]:
-    return [json.loads(line) for path in sorted(DATASETS.glob("*.jsonl")) for line in path.open(encoding="utf-8")]
+    return [
+        json.loads(line) for path in sorted(DATASETS.glob("*.jsonl")) for line in path.open(encoding="utf-8")
+    ]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -58,7 +60,9 @@ def main() -> None:
         by_lang.setdefault(q["lang"], []).append(float(hit))
         reciprocal_ranks.append(1.0 / (docs.index(q["doc_id"]) + 1) if hit else 0.0)
         section_hits.append(
-            float(any(h.chunk.doc_id == q["doc_id"] and q["section"] in h.chunk.section for h in result.chunks))
+            float(
+                any(h.chunk.doc_id == q["doc_id"] and q["section"] in h.chunk.section for h in result.chunks)
+            )
         )
         if not hit:
             misses.append({"id": q["id"], "question": q["question"], "expected": q["doc_id"], "got": docs})
@@ -70,7 +74,10 @@ def main() -> None:
         **{f"hit@{args.k}_{lang}": round(statistics.mean(h), 4) for lang, h in sorted(by_lang.items())},
         "mrr": round(statistics.mean(reciprocal_ranks), 4),
         f"section_hit@{args.k}": round(statistics.mean(section_hits), 4),
-        "latency_ms": {"p50": round(percentile(latencies, 0.5), 2), "p95": round(percentile(latencies, 0.95), 2)},
+        "latency_ms": {
+            "p50": round(percentile(latencies, 0.5), 2),
+            "p95": round(percentile(latencies, 0.95), 2),
+        },
         "stage_ms_p50": {k: round(percentile(v, 0.5), 2) for k, v in stage_ms.items()},
         "misses": misses,
     }

@@ -31,9 +31,15 @@ def _parse(path: Path) -> tuple[dict, list[tuple[str, object]]]:
             if not lines:
                 continue
         if lines[0].startswith("|"):
-            rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines if not re.match(r"^\|[-:| ]+\|$", line)]
+            rows = [
+                [c.strip() for c in line.strip("|").split("|")]
+                for line in lines
+                if not re.match(r"^\|[-:| ]+\|$", line)
+            ]
             blocks.append(("table", rows))
-        elif all(line.lstrip().startswith(("- ", "* ", "1.", "2.", "3.", "4.", "5.", "6.")) for line in lines):
+        elif all(
+            line.lstrip().startswith(("- ", "* ", "1.", "2.", "3.", "4.", "5.", "6.")) for line in lines
+        ):
             blocks.append(("list", [re.sub(r"^\s*(?:[-*]|\d+\.)\s*", "", line) for line in lines]))
         else:
             blocks.append(("p", " ".join(lines)))
@@ -59,8 +65,12 @@ def build_pdf(source: Path, target: Path) -> None:
     wrap = "CJK" if meta["lang"] == "zh" else "LTR"
     styles = {
         "h1": ParagraphStyle("h1", fontName=font, fontSize=18, leading=24, spaceAfter=8, wordWrap=wrap),
-        "h2": ParagraphStyle("h2", fontName=font, fontSize=14, leading=19, spaceBefore=8, spaceAfter=4, wordWrap=wrap),
-        "h3": ParagraphStyle("h3", fontName=font, fontSize=12, leading=16, spaceBefore=6, spaceAfter=3, wordWrap=wrap),
+        "h2": ParagraphStyle(
+            "h2", fontName=font, fontSize=14, leading=19, spaceBefore=8, spaceAfter=4, wordWrap=wrap
+        ),
+        "h3": ParagraphStyle(
+            "h3", fontName=font, fontSize=12, leading=16, spaceBefore=6, spaceAfter=3, wordWrap=wrap
+        ),
         "p": ParagraphStyle("p", fontName=font, fontSize=10, leading=14, spaceAfter=4, wordWrap=wrap),
     }
     story: list = []
@@ -103,7 +113,10 @@ def build_docx(source: Path, target: Path) -> None:
 
 def main() -> None:
     for lang in ("en", "zh"):
-        for name, suffix, build in (("complaints", ".pdf", build_pdf), ("account-opening-kyc", ".docx", build_docx)):
+        for name, suffix, build in (
+            ("complaints", ".pdf", build_pdf),
+            ("account-opening-kyc", ".docx", build_docx),
+        ):
             source = SOURCES / lang / f"{name}.md"
             target = DOCS / lang / f"{name}{suffix}"
             build(source, target)

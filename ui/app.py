@@ -12,9 +12,8 @@ from ui.chat import build_chat_tab
 
 
 def build_app(services: Services) -> gr.Blocks:
-    with gr.Blocks(title="Lanting Bank assistant") as app, gr.Tabs():
-        with gr.Tab("Customer chat · 客户服务"):
-            build_chat_tab(services.pipeline)
+    with gr.Blocks(title="Lanting Bank assistant") as app, gr.Tabs(), gr.Tab("Customer chat · 客户服务"):
+        build_chat_tab(services.pipeline)
     return app
 
 

@@ -33,7 +33,9 @@ def source_message(citation: Citation) -> Message:
     }
 
 
-def respond(pipeline: Pipeline, message: str, history: list[Message], conversation_id: str) -> Iterator[list[Message]]:
+def respond(
+    pipeline: Pipeline, message: str, history: list[Message], conversation_id: str
+) -> Iterator[list[Message]]:
     """Stream one turn into the chat history."""
     message = (message or "").strip()
     if not message:
@@ -69,11 +71,17 @@ def build_chat_tab(pipeline: Pipeline) -> None:
         submit_btn=True,
     )
     gr.Examples(
-        ["What is the annual fee of the platinum credit card?", "白金信用卡年費多少？", "How long does an international transfer take?"],
+        [
+            "What is the annual fee of the platinum credit card?",
+            "白金信用卡年費多少？",
+            "How long does an international transfer take?",
+        ],
         inputs=box,
     )
 
-    def handle(message: str, history: list[Message], conversation: str) -> Iterator[tuple[str, list[Message]]]:
+    def handle(
+        message: str, history: list[Message], conversation: str
+    ) -> Iterator[tuple[str, list[Message]]]:
         for updated in respond(pipeline, message, history, conversation):
             yield "", updated
 

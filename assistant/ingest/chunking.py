@@ -84,7 +84,7 @@ def _pack(blocks: list[Block], max_chars: int) -> list[str]:
     for block in blocks:
         pieces = _split_table(block.text, max_chars) if block.is_table else _split_text(block.text, max_chars)
         for piece in pieces:
-            if current and sum(map(len, current)) + len(piece) > max_chars:
+            if current and len("\n\n".join([*current, piece])) > max_chars:
                 # A sentence that introduces the table ("Fees are as follows:") travels with it.
                 intro = block.is_table and current[-1].rstrip().endswith((":", "："))
                 if intro and len(current) == 1:
@@ -116,21 +116,26 @@ def _split_table(table: str, max_chars: int) -> list[str]:
 
 
 def _split_text(text: str, max_chars: int) -> list[str]:
-    """Split an over-long paragraph at sentence ends; never mid-sentence unless a sentence is huge."""
+    """Split an over-long paragraph or list at sentence ends (or list items), keeping their order.
+
+    A Latin full stop ends a sentence only before whitespace, so "1.5%" and "lantingbank.example"
+    stay whole; Chinese sentence ends need no space. A sentence longer than the budget is cut hard.
+    """
     if len(text) <= max_chars:
         return [text]
-    sentences = re.split(r"(?<=[.!?。！？；;])\s*|\n", text)
+    is_list = text.lstrip().startswith(("- ", "* "))
+    units = text.splitlines() if is_list else re.split(r"(?<=[.!?;])\s+|(?<=[。！？；])|\n", text)
     pieces: list[str] = []
     current = ""
-    for sentence in filter(None, sentences):
-        while len(sentence) > max_chars:
-            pieces.append(sentence[:max_chars])
-            sentence = sentence[max_chars:]
-        if current and len(current) + len(sentence) + 1 > max_chars:
+    for unit in filter(None, (u.strip() for u in units)):
+        joiner = "\n" if is_list else "" if re.match(r"[\u4e00-\u9fff]", unit) else " "
+        if current and len(current) + len(joiner) + len(unit) > max_chars:
             pieces.append(current)
             current = ""
-        joiner = "" if re.match(r"[\u4e00-\u9fff]", sentence) else " "
-        current = f"{current}{joiner}{sentence}" if current else sentence
+        while len(unit) > max_chars:
+            pieces.append(unit[:max_chars])
+            unit = unit[max_chars:]
+        current = f"{current}{joiner}{unit}" if current else unit
     if current:
         pieces.append(current)
     return pieces

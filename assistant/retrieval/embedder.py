@@ -42,7 +42,9 @@ class E5MultilingualEmbedder:
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         with self._lock:
-            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(
+                len(texts), self.dim
+            )
 
 
 class MiniLMEmbedder:

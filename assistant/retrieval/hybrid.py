@@ -59,7 +59,9 @@ class HybridRetriever:
         vector = self.embedder.embed_query(query)
         timings["embed_query"] = (time.perf_counter() - started) * 1000
         today = today or date.today()
-        result = self._search(query, vector, SearchFilter(today=today, lang=lang), top_k or self.top_k, timings)
+        result = self._search(
+            query, vector, SearchFilter(today=today, lang=lang), top_k or self.top_k, timings
+        )
         if lang and not result.chunks:
             result = self._search(query, vector, SearchFilter(today=today), top_k or self.top_k, timings)
             result.cross_lingual = True

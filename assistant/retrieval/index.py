@@ -165,14 +165,24 @@ class ChromaIndex:
             where=_where(where),
             include=["documents", "metadatas", "distances"],
         )
-        hits = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True)
+        hits = zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        )
         return [(_from_record(cid, text, dict(meta)), 1.0 - float(dist)) for cid, text, meta, dist in hits]
 
     def chunks(self, where: SearchFilter | None = None) -> list[Chunk]:
-        records = self._collection.get(where=_where(where) if where else None, include=["documents", "metadatas"])
+        records = self._collection.get(
+            where=_where(where) if where else None, include=["documents", "metadatas"]
+        )
         return [
             _from_record(cid, text, dict(meta))
-            for cid, text, meta in zip(records["ids"], records["documents"], records["metadatas"], strict=True)
+            for cid, text, meta in zip(
+                records["ids"], records["documents"], records["metadatas"], strict=True
+            )
         ]
 
     def count(self) -> int:

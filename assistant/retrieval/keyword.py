@@ -17,8 +17,9 @@ _BANK_TERMS = Path(__file__).with_name("bank_terms_zh.txt")
 _TOKEN = re.compile(r"[\u4e00-\u9fff]+|[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?%?")
 _STOPWORDS = frozenset(
     "a an and are as at be but by can do does for from how i if in is it me my of on or our so that the "
-    "their there this to was what when where which who why will with you your yours we us am have has "
-    "的 了 吗 呢 吧 啊 是 我 我们 你 你们 在 和 与 及 或 就 都 也 要 会 能 可以 请问 一下 什么 怎么 多少 哪些 如何".split()
+    "their there this to was what when where which who why will with you your yours we us am have has".split()
+    + "的 了 吗 呢 吧 啊 是 我 我们 你 你们 在 和 与 及 或 就 都 也 要 会 能 可以".split()
+    + "请问 一下 什么 怎么 多少 哪些 如何".split()
 )
 
 

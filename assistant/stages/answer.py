@@ -62,7 +62,9 @@ AnswerEvent = AnswerDelta | AnswerDone
 
 def abstention_text(lang: Lang) -> str:
     if lang == "zh":
-        return "抱歉，我在本行资料中没有找到这个问题的答案，为避免误导您，我不作猜测。需要为您转接人工客服吗？"
+        return (
+            "抱歉，我在本行资料中没有找到这个问题的答案，为避免误导您，我不作猜测。需要为您转接人工客服吗？"
+        )
     return (
         "I'm sorry, I couldn't find the answer to that in our documents, and I won't guess. "
         "Would you like me to connect you with a member of our team?"
@@ -148,7 +150,9 @@ class Answerer:
             grounded=True,
         )
 
-    def _extractive(self, request: AnswerRequest, sources: list[RetrievedChunk], reason: str | None) -> Answer:
+    def _extractive(
+        self, request: AnswerRequest, sources: list[RetrievedChunk], reason: str | None
+    ) -> Answer:
         body, numbers = extract_answer(request.question, sources)
         if not body:
             return self._abstain(request.lang, reason or "nothing to quote")

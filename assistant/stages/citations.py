@@ -95,12 +95,14 @@ def attribute_uncited(answer: str, sources: list[RetrievedChunk], question: str)
     for sentence in re.split(r"(?<=[.!?。！？])", answer):
         body = sentence.strip()
         terms = set(tokenize(body))
-        # A fragment like "No." is not a claim anyone can check: attribute only real sentences about the question.
+        # A fragment like "No." is no checkable claim: attribute only real sentences about the question.
         if len(terms) >= 2 and terms & question_terms and not cited_numbers(body):
             numbers = numeric_values(body) - numeric_values(question)
             supporting = [
                 n
-                for n, (available, values) in enumerate(zip(passage_terms, passage_numbers, strict=True), start=1)
+                for n, (available, values) in enumerate(
+                    zip(passage_terms, passage_numbers, strict=True), start=1
+                )
                 if numbers <= values
                 and not (terms & question_terms) - available
                 and len(terms & available) / len(terms) >= 0.75
@@ -113,13 +115,16 @@ def attribute_uncited(answer: str, sources: list[RetrievedChunk], question: str)
     return "".join(pieces)
 
 
-def _unsupported_sentences(answer: str, sources: list[RetrievedChunk], question: str, cited: list[int]) -> list[str]:
+def _unsupported_sentences(
+    answer: str, sources: list[RetrievedChunk], question: str, cited: list[int]
+) -> list[str]:
     """A sentence is supported when its cited passages contain the question's terms it uses
     (so "Platinum" can't be answered from the Gold card's passage) and most of its other terms.
     A sentence without a marker is checked against every passage the answer cites."""
     question_terms = set(tokenize(question))
     source_terms = {
-        n: set(tokenize(f"{hit.chunk.heading_context()} {hit.chunk.text}")) for n, hit in enumerate(sources, start=1)
+        n: set(tokenize(f"{hit.chunk.heading_context()} {hit.chunk.text}"))
+        for n, hit in enumerate(sources, start=1)
     }
     failures = []
     for sentence in filter(None, (s.strip() for s in _SENTENCE.split(answer))):

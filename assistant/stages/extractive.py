@@ -6,13 +6,16 @@ for ``--answers extractive``. Nothing here is generated, so every word can be tr
 
 from __future__ import annotations
 
+import math
 import re
 
 from assistant.domain import Lang, RetrievedChunk
 from assistant.retrieval.keyword import tokenize
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
-_QUANTITY_WORDS = re.compile(r"how much|how many|how long|fee|rate|limit|cost|charge|多少|几|费|率|限额|多久|多长")
+_QUANTITY_WORDS = re.compile(
+    r"how much|how many|how long|fee|rate|limit|cost|charge|多少|几|费|率|限额|多久|多长"
+)
 
 
 def passage_units(text: str) -> list[str]:
@@ -30,33 +33,45 @@ def passage_units(text: str) -> list[str]:
                 if header is None:
                     header = cells
                     continue
-                pairs = [f"{h}: {c}" if h and i else c for i, (h, c) in enumerate(zip(header, cells, strict=False))]
+                pairs = [
+                    f"{h}: {c}" if h and i else c for i, (h, c) in enumerate(zip(header, cells, strict=False))
+                ]
                 units.append("; ".join(p for p in pairs if p))
             continue
         for line in lines:
-            units += [s.strip(" -*") for s in _SENTENCE_END.split(line.replace("**", "")) if len(s.strip()) > 3]
+            units += [
+                s.strip(" -*") for s in _SENTENCE_END.split(line.replace("**", "")) if len(s.strip()) > 3
+            ]
     return units
 
 
-def _score(unit: str, query_terms: set[str], wants_quantity: bool) -> float:
-    terms = set(tokenize(unit))
-    overlap = len(query_terms & terms)
-    if not overlap:
-        return 0.0
-    return overlap + (0.5 if wants_quantity and re.search(r"\d", unit) else 0.0) - len(unit) / 2000
-
-
 def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int = 2) -> tuple[str, list[int]]:
-    """The best ``max_units`` units, each followed by its [n] marker; also the source numbers used."""
+    """The best ``max_units`` units, each followed by its [n] marker; also the source numbers used.
+
+    Units are scored by the question terms they contain, each weighted by how rare it is among the
+    candidate units: in a Platinum card passage "platinum" is everywhere, "annual fee" is what matters.
+    """
     query_terms = set(tokenize(question))
     wants_quantity = bool(_QUANTITY_WORDS.search(question.lower()))
+    candidates = [
+        (number, position, unit, set(tokenize(unit)))
+        for number, hit in enumerate(sources, start=1)
+        for position, unit in enumerate(passage_units(hit.chunk.text))
+    ]
+    document_frequency: dict[str, int] = {}
+    for *_, terms in candidates:
+        for term in terms & query_terms:
+            document_frequency[term] = document_frequency.get(term, 0) + 1
     scored: list[tuple[float, int, int, str]] = []
-    for number, hit in enumerate(sources, start=1):
-        for position, unit in enumerate(passage_units(hit.chunk.text)):
-            # Earlier sources rank higher: a small bonus keeps ties on the best-retrieved passage.
-            score = _score(unit, query_terms, wants_quantity) + 0.2 / number
-            scored.append((score, number, position, unit))
-    best = sorted((s for s in scored if s[0] > 0.2), key=lambda s: s[0], reverse=True)[:max_units]
+    for number, position, unit, terms in candidates:
+        overlap = terms & query_terms
+        if not overlap:
+            continue
+        weight = sum(math.log(1 + len(candidates) / document_frequency[t]) for t in overlap)
+        bonus = 0.5 if wants_quantity and re.search(r"\d", unit) else 0.0
+        # Earlier sources rank higher on ties; very long units read badly as an answer.
+        scored.append((weight + bonus + 0.2 / number - len(unit) / 2000, number, position, unit))
+    best = sorted(scored, key=lambda s: s[0], reverse=True)[:max_units]
     if not best and sources:
         first = passage_units(sources[0].chunk.text)
         best = [(0.0, 1, 0, first[0])] if first else []

@@ -63,9 +63,7 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "create turn log", lambda conn: turns.create(conn)),
-)
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "create turn log", lambda conn: turns.create(conn)),)
 
 
 def migrate(engine: Engine) -> list[int]:

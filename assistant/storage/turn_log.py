@@ -29,7 +29,10 @@ class TurnLog:
             "grounded": answer.grounded,
             "fallback_reason": answer.fallback_reason,
             "citations": json.dumps(
-                [c.model_dump(include={"doc_id", "section", "version", "chunk_id"}) for c in answer.citations],
+                [
+                    c.model_dump(include={"doc_id", "section", "version", "chunk_id"})
+                    for c in answer.citations
+                ],
                 ensure_ascii=False,
             ),
             "retrieved_chunk_ids": json.dumps([hit.chunk.chunk_id for hit in result.retrieved]),
@@ -37,7 +40,9 @@ class TurnLog:
             "total_ms": result.timings_ms.get("total", 0.0),
         }
         with self.engine.begin() as conn:
-            return int(conn.execute(turns.insert().values(**row)).inserted_primary_key[0])
+            key = conn.execute(turns.insert().values(**row)).inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -1,0 +1,55 @@
+"""The command-line contracts, run as a user would run them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+CLI = [sys.executable, "-m", "assistant.cli"]
+
+
+def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BANK_ASSISTANT_DATA_DIR": str(data_dir)}
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=300, check=False)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "doc_id"),
+    [
+        ("What is the annual fee of the platinum credit card?", "en", "credit-card-platinum-en"),
+        ("白金信用卡年費多少？", "zh", "credit-card-platinum-zh"),
+    ],
+)
+def test_ask_json_contract(kb_data_dir: Path, question: str, lang: str, doc_id: str) -> None:
+    done = run_cli("ask", question, "--json", "--answers", "extractive", data_dir=kb_data_dir)
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert {"answer", "lang", "abstained", "citations", "timings_ms"} <= set(payload)
+    assert payload["lang"] == lang and payload["abstained"] is False
+    assert "1,200" in payload["answer"]
+    assert any(c["doc_id"] == doc_id and c["section"] and c["version"] >= 1 for c in payload["citations"])
+    assert payload["timings_ms"]["total"] > 0 and "retrieve" in payload["timings_ms"]
+
+
+def test_ingest_reports_bad_files_and_keeps_going(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.md").write_text("---\ndoc_id: good\nlang: en\n---\n# Good\n\n## Fees\n\nThe fee is ¥5.\n")
+    (docs / "empty.md").write_text("")
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
+    (docs / "latin1.txt").write_bytes("caf\xe9 menu".encode("latin-1"))
+    done = run_cli("ingest", str(docs), "--json", data_dir=tmp_path / "data")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["added"] == ["good"]
+    reasons = {Path(s["path"]).name: s["reason"] for s in report["skipped"]}
+    assert set(reasons) == {"empty.md", "broken.pdf", "latin1.txt"}
+    assert "UTF-8" in reasons["latin1.txt"] and "empty" in reasons["empty.md"]
+    again = run_cli("ingest", str(docs), data_dir=tmp_path / "data")
+    assert again.stdout.startswith("No changes")

@@ -1,0 +1,85 @@
+from datetime import date
+
+from assistant.domain import Chunk, RetrievedChunk
+from assistant.stages.citations import attribute_uncited, check_citations, cited_numbers, numeric_values
+
+
+def hit(
+    text: str, title: str = "Platinum Credit Card", section: str = "Fees", doc_id: str = "cc-plat-en"
+) -> RetrievedChunk:
+    chunk = Chunk(
+        chunk_id=f"{doc_id}#x#{abs(hash(text)) % 1000}",
+        doc_id=doc_id,
+        title=title,
+        section=section,
+        text=text,
+        lang="en",
+        version=2,
+        effective_date=date(2026, 1, 1),
+        status="approved",
+    )
+    return RetrievedChunk(chunk=chunk, fused_score=0.1)
+
+
+PLATINUM = hit("| Card | Annual fee |\n|---|---|\n| Platinum main card | ¥1,200 |\n| Supplementary | ¥600 |")
+GOLD = hit(
+    "The Gold card annual fee is ¥300 for the main card.", title="Gold Credit Card", doc_id="cc-gold-en"
+)
+QUESTION = "What is the annual fee of the platinum credit card?"
+
+
+def test_marker_forms_are_all_parsed():
+    assert cited_numbers("a [1] b [2, 3] c 【4】 d [source 5] e [1][2]") == [1, 2, 3, 4, 5, 1, 2]
+
+
+def test_numbers_are_compared_by_value():
+    assert numeric_values("¥1,200 and 15万 and 1.0% and 18.25") == {1200.0, 150000.0, 1.0, 18.25}
+
+
+def test_grounded_answer_resolves_citations_to_documents():
+    check = check_citations("The Platinum card annual fee is ¥1,200 [1].", [PLATINUM, GOLD], QUESTION)
+    assert check.grounded
+    assert [(c.number, c.doc_id, c.section, c.version) for c in check.citations] == [
+        (1, "cc-plat-en", "Fees", 2)
+    ]
+
+
+def test_answer_without_citation_is_not_grounded():
+    check = check_citations("The Platinum card annual fee is ¥1,200.", [PLATINUM], QUESTION)
+    assert not check.grounded
+    assert check.failure() == "no valid citation"
+
+
+def test_out_of_range_marker_is_not_grounded():
+    check = check_citations("The Platinum card annual fee is ¥1,200 [1] [7].", [PLATINUM], QUESTION)
+    assert check.invalid_markers == [7]
+    assert not check.grounded
+
+
+def test_number_missing_from_cited_source_is_not_grounded():
+    check = check_citations("The Platinum card annual fee is ¥1,500 [1].", [PLATINUM, GOLD], QUESTION)
+    assert check.unsupported_numbers == ["1500"]
+    assert not check.grounded
+
+
+def test_number_from_another_uncited_source_does_not_count():
+    check = check_citations("The Platinum card annual fee is ¥300 [1].", [PLATINUM, GOLD], QUESTION)
+    assert check.unsupported_numbers == ["300"]
+
+
+def test_entity_swap_is_caught_even_when_the_number_is_in_the_cited_source():
+    # The Gold passage contains 300, but it says nothing about the Platinum card.
+    check = check_citations("The Platinum card annual fee is ¥300 [2].", [PLATINUM, GOLD], QUESTION)
+    assert check.unsupported_sentences
+    assert not check.grounded
+
+
+def test_uncited_but_supported_sentence_gets_its_source_attributed_and_checked():
+    text = attribute_uncited("The annual fee of the Platinum card is ¥1,200.", [GOLD, PLATINUM], QUESTION)
+    assert text == "The annual fee of the Platinum card is ¥1,200 [2]."
+    assert check_citations(text, [GOLD, PLATINUM], QUESTION).grounded
+
+
+def test_unsupported_or_trivial_sentences_are_not_attributed():
+    assert attribute_uncited("No.", [PLATINUM], QUESTION) == "No."
+    assert attribute_uncited("The Platinum card annual fee is ¥999.", [PLATINUM], QUESTION).endswith("¥999.")
