@@ -117,16 +117,21 @@ def ask(
     services.ensure_knowledge_indexed()
     with local_llm(settings):
         result = None
+        streamed = False
         for event in services.pipeline.run(question, use_llm=settings.answers == "llm"):
             if isinstance(event, TurnDelta) and not as_json:
                 typer.echo(event.text, nl=False)
+                streamed = True
             elif isinstance(event, TurnDone):
                 result = event.result
     assert result is not None
     if as_json:
         typer.echo(json.dumps(_turn_json(result), ensure_ascii=False))
         return
-    typer.echo("\r" + result.answer.text if result.answer.kind != "llm" else "")
+    if result.answer.kind == "llm":
+        typer.echo()
+    else:  # a streamed draft that failed the checks is followed by the answer that replaces it
+        typer.echo(("\n\n" if streamed else "") + result.answer.text)
     for citation in result.answer.citations:
         typer.echo(f"  [{citation.number}] {citation.title} > {citation.section} (v{citation.version})")
 
