@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -182,6 +183,8 @@ def serve(
     settings = settings.model_copy(update=updates)
     services = Services(settings)
     services.ensure_knowledge_indexed()
+    # A service manager stops us with SIGTERM: exit normally so the LLM server is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with local_llm(settings):
         launch(services)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -24,6 +25,15 @@ def is_healthy(base_url: str, timeout_s: float = 2.0) -> bool:
         return httpx.get(f"{base_url.rstrip('/')}/models", timeout=timeout_s).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel stop the server if the app dies without cleaning up (kill -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class LocalLLMServer:
@@ -67,7 +77,9 @@ class LocalLLMServer:
             "--n_threads", str(self.threads),
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            )
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
