@@ -41,6 +41,10 @@ class Chunk(BaseModel):
     def heading_context(self) -> str:
         return f"{self.title} > {self.section}" if self.section else self.title
 
+    def contextual_text(self) -> str:
+        """The passage under its heading path: what is embedded, keyword-indexed and checked against."""
+        return f"{self.heading_context()}\n{self.text}"
+
 
 class RetrievedChunk(BaseModel):
     chunk: Chunk

@@ -182,7 +182,7 @@ class Ingestor:
         vectors = []
         for start in range(0, len(chunks), self.embed_batch):
             batch = chunks[start : start + self.embed_batch]
-            vectors.append(self.embedder.embed_passages([f"{c.heading_context()}\n{c.text}" for c in batch]))
+            vectors.append(self.embedder.embed_passages([c.contextual_text() for c in batch]))
             if advance:
                 advance(len(batch))
         return np.concatenate(vectors)

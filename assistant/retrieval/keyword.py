@@ -59,7 +59,7 @@ class KeywordIndex:
         self._by_lang: dict[str, tuple[list[Chunk], BM25Okapi]] = {}
         for lang in sorted({c.lang for c in chunks}):
             members = [c for c in chunks if c.lang == lang]
-            corpus = [tokenize(f"{c.heading_context()}\n{c.text}") or ["_"] for c in members]
+            corpus = [tokenize(c.contextual_text()) or ["_"] for c in members]
             self._by_lang[lang] = (members, BM25Okapi(corpus))
 
     def search(self, query: str, limit: int, where: SearchFilter) -> list[tuple[Chunk, float]]:

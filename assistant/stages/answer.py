@@ -186,6 +186,4 @@ class Answerer:
 
 def format_sources(sources: list[RetrievedChunk]) -> str:
     """Number the passages for the prompt; the numbers are what the answer cites."""
-    return "\n\n".join(
-        f"[{n}] {hit.chunk.heading_context()}\n{hit.chunk.text}" for n, hit in enumerate(sources, start=1)
-    )
+    return "\n\n".join(f"[{n}] {hit.chunk.contextual_text()}" for n, hit in enumerate(sources, start=1))

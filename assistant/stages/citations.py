@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.domain import Citation, RetrievedChunk
 from assistant.retrieval.keyword import tokenize
@@ -69,8 +70,8 @@ def check_citations(answer: str, sources: list[RetrievedChunk], question: str) -
     invalid = sorted({n for n in markers if not 1 <= n <= len(sources)})
     citations = [to_citation(n, sources[n - 1]) for n in valid]
     supported = numeric_values(question)
-    for citation in citations:
-        supported |= numeric_values(f"{citation.title} {citation.section} {citation.passage}")
+    for n in valid:
+        supported |= numeric_values(sources[n - 1].chunk.contextual_text())
     claimed = numeric_values(strip_markers(answer))
     unsupported = sorted(_format(v) for v in claimed - supported)
     return CitationCheck(
@@ -88,9 +89,8 @@ def attribute_uncited(answer: str, sources: list[RetrievedChunk], question: str)
     like any other: the sentence's numbers and key terms must all be in that passage.
     """
     question_terms = set(tokenize(question))
-    passages = [f"{hit.chunk.heading_context()} {hit.chunk.text}" for hit in sources]
-    passage_terms = [set(tokenize(p)) for p in passages]
-    passage_numbers = [numeric_values(p) for p in passages]
+    passage_terms = [passage_terms_of(hit) for hit in sources]
+    passage_numbers = [numeric_values(hit.chunk.contextual_text()) for hit in sources]
     pieces = []
     for sentence in re.split(r"(?<=[.!?。！？])", answer):
         body = sentence.strip()
@@ -115,6 +115,16 @@ def attribute_uncited(answer: str, sources: list[RetrievedChunk], question: str)
     return "".join(pieces)
 
 
+def passage_terms_of(hit: RetrievedChunk) -> frozenset[str]:
+    return _terms(hit.chunk.contextual_text())
+
+
+@lru_cache(maxsize=512)
+def _terms(text: str) -> frozenset[str]:
+    """Cached: attribution and the support check both read the same few passages in one turn."""
+    return frozenset(tokenize(text))
+
+
 def _unsupported_sentences(
     answer: str, sources: list[RetrievedChunk], question: str, cited: list[int]
 ) -> list[str]:
@@ -122,10 +132,7 @@ def _unsupported_sentences(
     (so "Platinum" can't be answered from the Gold card's passage) and most of its other terms.
     A sentence without a marker is checked against every passage the answer cites."""
     question_terms = set(tokenize(question))
-    source_terms = {
-        n: set(tokenize(f"{hit.chunk.heading_context()} {hit.chunk.text}"))
-        for n, hit in enumerate(sources, start=1)
-    }
+    source_terms = {n: passage_terms_of(hit) for n, hit in enumerate(sources, start=1)}
     failures = []
     for sentence in filter(None, (s.strip() for s in _SENTENCE.split(answer))):
         terms = set(tokenize(strip_markers(sentence)))

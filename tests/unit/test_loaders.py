@@ -14,6 +14,10 @@ from assistant.ingest.loaders import load_document
 from tests.conftest import KNOWLEDGE_DIR
 
 
+def _assert_meta(doc, **expected: object) -> None:
+    assert {field: getattr(doc.meta, field) for field in expected} == expected
+
+
 def _load(relative: str):
     path = KNOWLEDGE_DIR / relative
     return load_document(path, path.read_bytes())
@@ -31,13 +35,16 @@ def _load_bytes(tmp_path: Path, name: str, raw: bytes):
 def test_markdown_front_matter_becomes_meta_and_is_stripped_from_body() -> None:
     doc = _load("en/credit-card-platinum.md")
 
-    assert doc.meta.doc_id == "credit-card-platinum-en"
-    assert doc.meta.title == "Platinum Credit Card"
-    assert doc.meta.lang == "en"
-    assert doc.meta.product == "credit-card-platinum"
-    assert doc.meta.version == 2
-    assert doc.meta.effective_date == date(2026, 2, 1)
-    assert doc.meta.status == "approved"
+    _assert_meta(
+        doc,
+        doc_id="credit-card-platinum-en",
+        title="Platinum Credit Card",
+        lang="en",
+        product="credit-card-platinum",
+        version=2,
+        effective_date=date(2026, 2, 1),
+        status="approved",
+    )
     assert doc.body_markdown.startswith("# Platinum Credit Card\n")
     assert "doc_id:" not in doc.body_markdown and "---\n" not in doc.body_markdown[:10]
     assert "| Annual fee | ¥1,200 main card, ¥600 supplementary card |" in doc.body_markdown
@@ -47,12 +54,15 @@ def test_html_meta_tags_content_tables_and_headings() -> None:
     doc = _load("en/branches-contact-hours.html")
     body = doc.body_markdown
 
-    assert doc.meta.doc_id == "branches-contact-hours-en"
-    assert doc.meta.lang == "en"
-    assert doc.meta.product == "branches-contact-hours"
-    assert doc.meta.version == 2
-    assert doc.meta.effective_date == date(2026, 3, 1)
-    assert doc.meta.status == "approved"
+    _assert_meta(
+        doc,
+        doc_id="branches-contact-hours-en",
+        lang="en",
+        product="branches-contact-hours",
+        version=2,
+        effective_date=date(2026, 3, 1),
+        status="approved",
+    )
     assert doc.meta.title.startswith("Branches, Contact and Opening Hours")
 
     # Navigation, header and footer chrome is not document content.
@@ -88,11 +98,14 @@ def test_docx_uses_sidecar_meta_and_recovers_headings_and_tables() -> None:
     doc = _load("en/account-opening-kyc.docx")
     lines = doc.body_markdown.splitlines()
 
-    assert doc.meta.doc_id == "account-opening-kyc-en"
-    assert doc.meta.title == "Opening an Account and Identity Verification (KYC)"
-    assert doc.meta.lang == "en"
-    assert doc.meta.version == 3
-    assert doc.meta.effective_date == date(2026, 5, 1)
+    _assert_meta(
+        doc,
+        doc_id="account-opening-kyc-en",
+        title="Opening an Account and Identity Verification (KYC)",
+        lang="en",
+        version=3,
+        effective_date=date(2026, 5, 1),
+    )
     assert lines[0] == "# Opening an Account and Identity Verification (KYC)"
     assert "## Overview" in lines
     assert "## Identity documents you need" in lines
@@ -107,11 +120,14 @@ def test_english_pdf_uses_sidecar_meta_and_recovers_headings() -> None:
     doc = _load("en/complaints.pdf")
     lines = doc.body_markdown.splitlines()
 
-    assert doc.meta.doc_id == "complaints-en"
-    assert doc.meta.title == "Complaints and Feedback Policy"
-    assert doc.meta.lang == "en"
-    assert doc.meta.version == 2
-    assert doc.meta.effective_date == date(2025, 9, 1)
+    _assert_meta(
+        doc,
+        doc_id="complaints-en",
+        title="Complaints and Feedback Policy",
+        lang="en",
+        version=2,
+        effective_date=date(2025, 9, 1),
+    )
     assert lines[0] == "# Complaints and Feedback Policy"
     for heading in ("## Overview", "## How to make a complaint", "## Our response times"):
         assert heading in lines
@@ -133,10 +149,9 @@ def test_chinese_pdf_uses_sidecar_meta_and_joins_lines_without_spaces() -> None:
     doc = _load("zh/complaints.pdf")
     lines = doc.body_markdown.splitlines()
 
-    assert doc.meta.doc_id == "complaints-zh"
-    assert doc.meta.title == "投诉与意见处理办法"
-    assert doc.meta.lang == "zh"
-    assert doc.meta.effective_date == date(2025, 9, 1)
+    _assert_meta(
+        doc, doc_id="complaints-zh", title="投诉与意见处理办法", lang="zh", effective_date=date(2025, 9, 1)
+    )
     assert lines[0] == "# 投诉与意见处理办法"
     assert "## 投诉渠道" in lines
     assert "## 处理时限" in lines
@@ -154,12 +169,15 @@ def test_plain_text_without_metadata_gets_defaults_from_file_and_content(tmp_pat
     )
     doc = _load_bytes(tmp_path, "card-fee-notes.txt", text.encode("utf-8"))
 
-    assert doc.meta.doc_id == "card-fee-notes"
-    assert doc.meta.lang == "zh"
-    assert doc.meta.title == "Card Fee Notes"
-    assert doc.meta.status == "approved"
-    assert doc.meta.version == 1
-    assert doc.meta.effective_date == date.today()
+    _assert_meta(
+        doc,
+        doc_id="card-fee-notes",
+        lang="zh",
+        title="Card Fee Notes",
+        status="approved",
+        version=1,
+        effective_date=date.today(),
+    )
     # Markdown-significant characters at line starts are escaped, so text is never read as structure.
     assert "\\# 这一行不是标题" in doc.body_markdown
     assert "\\| 也不是表格 |" in doc.body_markdown
