@@ -14,7 +14,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: setup model run test lint ingest bench-retrieval
+.PHONY: setup model run test lint ingest bench-retrieval bench-classifiers train-classifiers
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,11 @@ lint: setup
 
 bench-retrieval: setup
 	$(BIN)/python -m evals.bench_retrieval --k 5
+
+bench-classifiers: setup
+	$(BIN)/python -m evals.bench_classifiers
+
+# Regenerates the shipped classifiers from ../shared/data and evals/datasets (about 25 min on 2 cores).
+train-classifiers: setup
+	$(BIN)/python -m evals.train_intent --epochs 6 --lr 1.5e-4 --out assistant/understand/models
+	$(BIN)/python -m evals.train_heads

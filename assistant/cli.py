@@ -100,6 +100,8 @@ def _turn_json(result: TurnResult) -> dict[str, Any]:
             }
             for c in answer.citations
         ],
+        "intent": result.understanding.intent.label if result.understanding else None,
+        "emotion": result.understanding.emotion.label if result.understanding else None,
         "timings_ms": {k: round(v, 2) for k, v in result.timings_ms.items()},
     }
 
@@ -187,6 +189,65 @@ def serve(
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with local_llm(settings):
         launch(services)
+
+
+MAX_CLASSIFY_CHARS = 2000
+
+
+def _classify_line(raw: bytes, classify: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """One input line to one output object; a bad line yields an error object, never an exception."""
+    if not raw.strip():
+        return {"error": "empty line"}
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"error": "line is not valid UTF-8 (binary input?)"}
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"error": f"not a JSON object: {exc.msg}"}
+    text = record.get("text") if isinstance(record, dict) else None
+    if not isinstance(text, str):
+        return {"error": 'expected an object with a string "text"'}
+    if not text.strip():
+        return {"text": text, "error": "empty text"}
+    if len(text) > MAX_CLASSIFY_CHARS:
+        return {"error": f"text too long ({len(text)} characters; limit {MAX_CLASSIFY_CHARS})"}
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        return {"error": "text contains control characters (binary input?)"}
+    return classify(text)
+
+
+@app.command()
+def classify() -> None:
+    """Read JSON lines {"text": ...} from stdin; write one JSON line per input with intent and emotion."""
+    from assistant.lang import detect_lang
+
+    services = Services(Settings())
+    understander = services.understander
+    if understander is None:
+        raise typer.BadParameter("classification needs the e5-multilingual embedder")
+
+    def run(text: str) -> dict[str, Any]:
+        lang = detect_lang(text)
+        result = understander.understand(text, lang, services.embedder.embed_query(text))
+        return {
+            "text": text,
+            "lang": lang,
+            "intent": result.intent.label,
+            "intent_confidence": result.intent.confidence,
+            "emotion": result.emotion.label,
+            "emotion_intensity": result.emotion.intensity,
+            "intent_alternatives": [a.model_dump() for a in result.intent.alternatives],
+            "emotion_alternatives": [a.model_dump() for a in result.emotion.alternatives],
+        }
+
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        output = _classify_line(raw.rstrip(b"\r\n"), run)
+        if "error" in output:
+            output["line"] = number
+        sys.stdout.write(json.dumps(output, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
 
 @app.command("fetch-model")

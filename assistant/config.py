@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     # Below this cosine similarity of the best passage the sources cannot answer: abstain.
     min_dense_similarity: float = 0.83
 
+    # Understanding: English intents also use the fine-tuned MiniLM (off = embedding heads only, faster)
+    intent_minilm: bool = True
+    # Ask the configured LLM when the shipped classifiers' intent confidence is below the bar.
+    understanding_llm: bool = False
+    understanding_llm_below: float = 0.6
+
     # Ingestion
     max_file_bytes: int = 20 * 1024 * 1024
     chunk_max_chars_en: int = 900

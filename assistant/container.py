@@ -22,9 +22,12 @@ from assistant.retrieval.embedder import Embedder, build_embedder
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import ChromaIndex, VectorIndex
 from assistant.stages.answer import Answerer
+from assistant.stages.understand import UnderstandStage
 from assistant.storage.database import open_database
 from assistant.storage.migrations import migrate
 from assistant.storage.turn_log import TurnLog
+from assistant.understand.llm import CombinedUnderstander, LLMClassifier
+from assistant.understand.local import Understander, load_local_understander
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +107,21 @@ class Services:
             max_answer_tokens=self.settings.llm_max_answer_tokens,
             min_dense_similarity=self.settings.min_dense_similarity,
         )
-        return Pipeline(self.retriever, answerer, TurnLog(self.database))
+        turn_log = TurnLog(self.database)
+        understand = UnderstandStage(self.embedder, self.understander, turn_log)
+        return Pipeline(understand, self.retriever, answerer, turn_log)
+
+    @cached_property
+    def understander(self) -> Understander | None:
+        """The shipped classifiers read e5 vectors: with another embedder there is no understanding."""
+        if self.embedder.name != "e5-multilingual":
+            logger.warning("Intent and emotion need the e5-multilingual embedder; understanding is off")
+            return None
+        local = load_local_understander(use_minilm=self.settings.intent_minilm)
+        if not self.settings.understanding_llm:
+            return local
+        llm = LLMClassifier(self.chat_model, PromptTemplate.load(self.settings.prompts_dir, "classify"))
+        return CombinedUnderstander(local, llm, ask_below=self.settings.understanding_llm_below)
 
     def ensure_knowledge_indexed(self) -> None:
         """A fresh data directory gets the bundled knowledge base, so every command works out of the box."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -77,12 +78,53 @@ class Answer(BaseModel):
     fallback_reason: str | None = None
 
 
+class ScoredLabel(BaseModel):
+    label: str
+    score: float
+
+
+class IntentPrediction(BaseModel):
+    label: str
+    confidence: float
+    alternatives: list[ScoredLabel] = Field(default=[], description="The next most likely labels.")
+
+
+class EmotionPrediction(BaseModel):
+    label: str
+    intensity: float = Field(ge=0.0, le=1.0)
+    confidence: float
+    alternatives: list[ScoredLabel] = []
+
+
+class EmotionTrend(BaseModel):
+    """The conversation's recent emotions, oldest first, ending with this turn's."""
+
+    recent: list[EmotionPrediction]
+
+    def rising(self, labels: tuple[str, ...] = ("frustrated", "angry"), turns: int = 3) -> bool:
+        """True when the last ``turns`` turns all carry one of ``labels`` with non-decreasing intensity."""
+        window = self.recent[-turns:]
+        if len(window) < turns or any(e.label not in labels for e in window):
+            return False
+        return all(a.intensity <= b.intensity for a, b in pairwise(window))
+
+
+class Understanding(BaseModel):
+    """What a message is about and how the customer feels; read by handoff, retrieval and recommendation."""
+
+    intent: IntentPrediction
+    emotion: EmotionPrediction
+    trend: EmotionTrend | None = None
+    source: Literal["local", "llm", "combined"] = "local"
+
+
 class TurnResult(BaseModel):
     """Everything a turn produced; what `ask --json` prints and what the turn log records."""
 
     conversation_id: str
     question: str
     lang: Lang
+    understanding: Understanding | None = None
     answer: Answer
     retrieved: list[RetrievedChunk] = []
     timings_ms: dict[str, float] = {}

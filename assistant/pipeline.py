@@ -1,7 +1,8 @@
 """The one orchestrator: reading ``Pipeline.run`` tells the story of a turn.
 
-understand (language and script) -> retrieve (hybrid search over approved, effective passages) ->
-answer (streamed LLM answer with checked citations, or extractive, or abstain) -> record (turn log).
+understand (language, script, intent, emotion and its trend) -> retrieve (hybrid search over
+approved, effective passages) -> answer (streamed LLM answer with checked citations, or extractive,
+or abstain) -> record (turn log).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from assistant.domain import TurnResult
-from assistant.lang import detect_lang, is_traditional
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.stages.answer import AnswerDelta, AnswerDone, Answerer, AnswerRequest
+from assistant.stages.understand import UnderstandStage
 from assistant.storage.turn_log import TurnLog
 
 
@@ -48,7 +49,10 @@ class _StageTimer:
 
 
 class Pipeline:
-    def __init__(self, retriever: HybridRetriever, answerer: Answerer, turn_log: TurnLog) -> None:
+    def __init__(
+        self, understand: UnderstandStage, retriever: HybridRetriever, answerer: Answerer, turn_log: TurnLog
+    ) -> None:
+        self.understand = understand
         self.retriever = retriever
         self.answerer = answerer
         self.turn_log = turn_log
@@ -61,14 +65,18 @@ class Pipeline:
         conversation_id = conversation_id or uuid.uuid4().hex
 
         with timer.stage("understand"):
-            lang = detect_lang(question)
-            traditional = is_traditional(question)
+            understood = self.understand.run(question, conversation_id)
+        lang = understood.lang
 
         with timer.stage("retrieve"):
-            retrieval = self.retriever.retrieve(question, lang=lang)
+            retrieval = self.retriever.retrieve(question, lang=lang, vector=understood.vector)
 
         request = AnswerRequest(
-            question=question, lang=lang, traditional=traditional, retrieval=retrieval, use_llm=use_llm
+            question=question,
+            lang=lang,
+            traditional=understood.traditional,
+            retrieval=retrieval,
+            use_llm=use_llm,
         )
         done: AnswerDone | None = None
         answer_started = time.perf_counter()
@@ -82,11 +90,13 @@ class Pipeline:
         if done.first_token_ms is not None:
             timer.timings_ms["first_token"] = done.first_token_ms
 
+        timer.timings_ms.update({f"understand.{k}": v for k, v in understood.timings_ms.items()})
         timer.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
         result = TurnResult(
             conversation_id=conversation_id,
             question=question,
             lang=lang,
+            understanding=understood.understanding,
             answer=done.answer,
             retrieved=retrieval.chunks,
             timings_ms={**timer.timings_ms, "total": (time.perf_counter() - started) * 1000},

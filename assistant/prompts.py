@@ -31,6 +31,7 @@ class PromptTemplate(BaseModel):
     inputs: dict[str, str]
     system: str
     examples: list[PromptExample] = []
+    output_schema: dict[str, str] = {}
     user: str
 
     @classmethod

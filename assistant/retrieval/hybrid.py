@@ -51,13 +51,22 @@ class HybridRetriever:
             self._keyword = keyword
 
     def retrieve(
-        self, query: str, lang: Lang | None, today: date | None = None, top_k: int | None = None
+        self,
+        query: str,
+        lang: Lang | None,
+        today: date | None = None,
+        top_k: int | None = None,
+        vector: np.ndarray | None = None,
     ) -> RetrievalResult:
-        """Search the question's language first; fall back to every language when it has nothing."""
+        """Search the question's language first; fall back to every language when it has nothing.
+
+        ``vector`` is the query's embedding when the caller already has it (understanding computes it).
+        """
         timings: dict[str, float] = {}
-        started = time.perf_counter()
-        vector = self.embedder.embed_query(query)
-        timings["embed_query"] = (time.perf_counter() - started) * 1000
+        if vector is None:
+            started = time.perf_counter()
+            vector = self.embedder.embed_query(query)
+            timings["embed_query"] = (time.perf_counter() - started) * 1000
         today = today or date.today()
         result = self._search(
             query, vector, SearchFilter(today=today, lang=lang), top_k or self.top_k, timings

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     inspect,
     select,
+    text,
 )
 
 metadata = MetaData()
@@ -36,24 +37,50 @@ schema_migrations = Table(
     Column("applied_at", DateTime(timezone=True), nullable=False),
 )
 
+
+def _turn_columns() -> list[Column]:
+    """The turn log as migration 1 created it; later migrations only add columns."""
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("conversation_id", String(64), nullable=False, index=True),
+        Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+        Column("lang", String(8), nullable=False),
+        Column("question", Text, nullable=False),
+        Column("answer", Text, nullable=False),
+        Column("answer_kind", String(16), nullable=False),
+        Column("abstained", Boolean, nullable=False),
+        Column("grounded", Boolean, nullable=False),
+        Column("fallback_reason", Text),
+        Column("citations", Text, nullable=False),  # JSON: [{doc_id, section, version, chunk_id}]
+        Column("retrieved_chunk_ids", Text, nullable=False),  # JSON list
+        Column("timings_ms", Text, nullable=False),  # JSON: {stage: ms}
+        Column("total_ms", Float, nullable=False),
+    ]
+
+
+_UNDERSTANDING_COLUMNS = (
+    ("intent", "VARCHAR(64)", String(64)),
+    ("intent_confidence", "FLOAT", Float),
+    ("emotion", "VARCHAR(16)", String(16)),
+    ("emotion_intensity", "FLOAT", Float),
+)
+
+# The current schema, for queries.
 turns = Table(
     "turns",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("conversation_id", String(64), nullable=False, index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("lang", String(8), nullable=False),
-    Column("question", Text, nullable=False),
-    Column("answer", Text, nullable=False),
-    Column("answer_kind", String(16), nullable=False),
-    Column("abstained", Boolean, nullable=False),
-    Column("grounded", Boolean, nullable=False),
-    Column("fallback_reason", Text),
-    Column("citations", Text, nullable=False),  # JSON: [{doc_id, section, version, chunk_id}]
-    Column("retrieved_chunk_ids", Text, nullable=False),  # JSON list
-    Column("timings_ms", Text, nullable=False),  # JSON: {stage: ms}
-    Column("total_ms", Float, nullable=False),
+    *_turn_columns(),
+    *(Column(name, sql_type) for name, _, sql_type in _UNDERSTANDING_COLUMNS),
 )
+
+
+def _create_turn_log(conn: Connection) -> None:
+    Table("turns", MetaData(), *_turn_columns()).create(conn)
+
+
+def _add_understanding(conn: Connection) -> None:
+    for name, ddl_type, _ in _UNDERSTANDING_COLUMNS:
+        conn.execute(text(f"ALTER TABLE turns ADD COLUMN {name} {ddl_type}"))
 
 
 @dataclass(frozen=True)
@@ -63,7 +90,10 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "create turn log", lambda conn: turns.create(conn)),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "create turn log", _create_turn_log),
+    Migration(2, "record intent and emotion per turn", _add_understanding),
+)
 
 
 def migrate(engine: Engine) -> list[int]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from assistant.domain import TurnResult
+from assistant.domain import EmotionPrediction, TurnResult
 from assistant.storage.migrations import turns
 
 
@@ -39,10 +39,32 @@ class TurnLog:
             "timings_ms": json.dumps(result.timings_ms),
             "total_ms": result.timings_ms.get("total", 0.0),
         }
+        if result.understanding is not None:
+            row |= {
+                "intent": result.understanding.intent.label,
+                "intent_confidence": result.understanding.intent.confidence,
+                "emotion": result.understanding.emotion.label,
+                "emotion_intensity": result.understanding.emotion.intensity,
+            }
         with self.engine.begin() as conn:
             key = conn.execute(turns.insert().values(**row)).inserted_primary_key
             assert key is not None
             return int(key[0])
+
+    def recent_emotions(self, conversation_id: str, limit: int) -> list[EmotionPrediction]:
+        """The conversation's last ``limit`` recorded emotions, oldest first."""
+        query = (
+            select(turns.c.emotion, turns.c.emotion_intensity)
+            .where(turns.c.conversation_id == conversation_id, turns.c.emotion.is_not(None))
+            .order_by(turns.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            EmotionPrediction(label=label, intensity=intensity or 0.0, confidence=1.0)
+            for label, intensity in reversed(rows)
+        ]
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
