@@ -41,6 +41,7 @@ run: ingest
 	$(BIN)/bank-assistant serve
 
 test: setup
+	bash scripts/postgres.sh ensure-installed
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: setup

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.config import AnswerMode, Settings
 from assistant.container import Services, local_llm
-from assistant.domain import TurnResult
+from assistant.domain import PRIORITY_NAMES, TurnResult
 from assistant.pipeline import TurnDelta, TurnDone
 
 app = typer.Typer(
@@ -248,6 +248,93 @@ def classify() -> None:
             output["line"] = number
         sys.stdout.write(json.dumps(output, ensure_ascii=False) + "\n")
         sys.stdout.flush()
+
+
+def _replay_line(raw: bytes) -> list[str] | str:
+    """The customer turns of one replay line, or why the line cannot be replayed."""
+    if not raw.strip():
+        return "empty line"
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "line is not valid UTF-8 (binary input?)"
+    except json.JSONDecodeError as exc:
+        return f"not a JSON object: {exc.msg}"
+    turns = record.get("turns") if isinstance(record, dict) else None
+    if not isinstance(turns, list) or not turns:
+        return 'expected an object with a non-empty list "turns"'
+    for number, turn in enumerate(turns, start=1):
+        if not isinstance(turn, str) or not turn.strip():
+            return f"turn {number} is not a non-empty string"
+        if len(turn) > MAX_CLASSIFY_CHARS:
+            return f"turn {number} is too long ({len(turn)} characters; limit {MAX_CLASSIFY_CHARS})"
+    return turns
+
+
+def _replay_turn_json(result: TurnResult) -> dict[str, Any]:
+    understanding = result.understanding
+    handoff = result.handoff
+    return {
+        "text": result.question,
+        **_turn_json(result),
+        "intent_confidence": understanding.intent.confidence if understanding else None,
+        "emotion_intensity": understanding.emotion.intensity if understanding else None,
+        "handoff": {
+            "decision": handoff.decision,
+            "reason": handoff.reason,
+            "priority": handoff.priority,
+            "priority_name": PRIORITY_NAMES.get(handoff.priority or 0),
+            "also": handoff.also,
+            "detail": handoff.detail,
+            "offer_person": handoff.offer_person,
+            "ticket_id": result.ticket.ticket_id if result.ticket else None,
+            "complaint_reference": result.ticket.complaint_reference if result.ticket else None,
+        },
+    }
+
+
+@app.command()
+def replay(
+    file: Annotated[
+        Path, typer.Argument(help='JSON lines: {"turns": ["customer message", ...]}; "-" = stdin.')
+    ],
+    answers: Annotated[AnswerMode | None, typer.Option(help="llm, or extractive to skip the LLM.")] = None,
+) -> None:
+    """Run each line's customer turns through the full pipeline, a fresh conversation per line.
+
+    Writes one JSON line per input line: {"turns": [per-turn intent, emotion, answer, citations,
+    handoff]}, or an error object with the line number. Tickets go to a throwaway queue database, so
+    an evaluation never fills the live agent queue.
+    """
+    import tempfile
+    import uuid
+
+    settings = Settings()
+    if answers:
+        settings = settings.model_copy(update={"answers": answers})
+    source = sys.stdin.buffer if str(file) == "-" else file.open("rb")
+    with tempfile.TemporaryDirectory(prefix="bank-assistant-replay-") as scratch:
+        services = Services(settings.model_copy(update={"database": f"sqlite:///{scratch}/replay.db"}))
+        services.ensure_knowledge_indexed()
+        with local_llm(settings), source:
+            for number, raw in enumerate(source, start=1):
+                parsed = _replay_line(raw.rstrip(b"\r\n"))
+                if isinstance(parsed, str):
+                    output: dict[str, Any] = {"error": parsed, "line": number}
+                else:
+                    conversation_id = f"replay-{number}-{uuid.uuid4().hex[:8]}"
+                    output = {
+                        "turns": [
+                            _replay_turn_json(
+                                services.pipeline.ask(
+                                    turn, conversation_id, use_llm=settings.answers == "llm"
+                                )
+                            )
+                            for turn in parsed
+                        ]
+                    }
+                sys.stdout.write(json.dumps(output, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
 
 
 @app.command("fetch-model")

@@ -59,6 +59,18 @@ class Settings(BaseSettings):
     chunk_max_chars_en: int = 900
     chunk_max_chars_zh: int = 450
 
+    # Application database (turn log, conversations, handoff queue): SQLite in data_dir unless a
+    # SQLAlchemy URL is given, e.g. postgresql+psycopg://user:password@host/bank_assistant
+    database: str | None = None
+
+    # Handoff to a person
+    complaint_due_days: int = 15
+    handoff_anger_min_intensity: float = 0.4
+    handoff_unanswered_turns: int = 2
+    handoff_summary: Literal["llm", "extractive"] = "llm"
+    # Agent console logins: {"username": "password"}. Development defaults; issue 8 adds roles.
+    agent_logins: dict[str, SecretStr] = {"agent": SecretStr("agent")}
+
     # Web UI
     host: str = "127.0.0.1"
     port: int = 7860
@@ -70,7 +82,7 @@ class Settings(BaseSettings):
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.data_dir / 'assistant.db'}"
+        return self.database or f"sqlite:///{self.data_dir / 'assistant.db'}"
 
     @property
     def models_dir(self) -> Path:

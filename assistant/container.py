@@ -12,16 +12,21 @@ from sqlalchemy import Engine
 from assistant.config import Settings
 from assistant.domain import Lang
 from assistant.errors import TerminalError
+from assistant.handoff.conversations import ConversationStore
+from assistant.handoff.desk import HandoffDesk, Summarizer
+from assistant.handoff.policy import HandoffPolicy
+from assistant.handoff.queue import HandoffQueue
 from assistant.ingest.ingestor import Ingestor
 from assistant.llm import bundled_model
 from assistant.llm.chat_model import ChatModel, OpenAICompatibleChatModel
 from assistant.llm.local_server import MODEL_ALIAS, LocalLLMServer, is_healthy
 from assistant.pipeline import Pipeline
-from assistant.prompts import PromptTemplate
+from assistant.prompts import PromptTemplate, Replies
 from assistant.retrieval.embedder import Embedder, build_embedder
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import ChromaIndex, VectorIndex
 from assistant.stages.answer import Answerer
+from assistant.stages.handoff import HandoffStage
 from assistant.stages.understand import UnderstandStage
 from assistant.storage.database import open_database
 from assistant.storage.migrations import migrate
@@ -99,17 +104,65 @@ class Services:
         )
 
     @cached_property
-    def pipeline(self) -> Pipeline:
-        answerer = Answerer(
+    def answerer(self) -> Answerer:
+        return Answerer(
             self.chat_model,
             PromptTemplate.load(self.settings.prompts_dir, "answer"),
             bank_name=BANK_NAME,
             max_answer_tokens=self.settings.llm_max_answer_tokens,
             min_dense_similarity=self.settings.min_dense_similarity,
         )
-        turn_log = TurnLog(self.database)
-        understand = UnderstandStage(self.embedder, self.understander, turn_log)
-        return Pipeline(understand, self.retriever, answerer, turn_log)
+
+    @cached_property
+    def turn_log(self) -> TurnLog:
+        return TurnLog(self.database)
+
+    @cached_property
+    def conversations(self) -> ConversationStore:
+        return ConversationStore(self.database)
+
+    @cached_property
+    def queue(self) -> HandoffQueue:
+        return HandoffQueue(self.database, complaint_due_days=self.settings.complaint_due_days)
+
+    @cached_property
+    def replies(self) -> Replies:
+        return Replies.load(self.settings.prompts_dir)
+
+    @cached_property
+    def desk(self) -> HandoffDesk:
+        s = self.settings
+        use_llm = s.answers == "llm"
+        summarizer = Summarizer(
+            self.chat_model if use_llm and s.handoff_summary == "llm" else None,
+            PromptTemplate.load(s.prompts_dir, "summarize"),
+        )
+        return HandoffDesk(
+            self.queue,
+            self.conversations,
+            self.turn_log,
+            summarizer,
+            self.retriever,
+            self.answerer,
+            self.replies,
+            use_llm=use_llm,
+        )
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        s = self.settings
+        policy = HandoffPolicy(
+            anger_min_intensity=s.handoff_anger_min_intensity, unanswered_turns=s.handoff_unanswered_turns
+        )
+        return Pipeline(
+            UnderstandStage(self.embedder, self.understander, self.turn_log),
+            self.retriever,
+            self.answerer,
+            HandoffStage(policy, self.queue, self.turn_log, self.replies),
+            self.conversations,
+            self.turn_log,
+            self.replies,
+        )
 
     @cached_property
     def understander(self) -> Understander | None:

@@ -66,7 +66,9 @@ class Citation(BaseModel):
     passage: str
 
 
-AnswerKind = Literal["llm", "extractive", "abstained"]
+# conversational: a fixed reply to a greeting, thanks or goodbye, or the notice that a person is coming.
+# to_agent: the conversation is with a person, so the assistant stays silent.
+AnswerKind = Literal["llm", "extractive", "abstained", "conversational", "to_agent"]
 
 
 class Answer(BaseModel):
@@ -118,6 +120,32 @@ class Understanding(BaseModel):
     source: Literal["local", "llm", "combined"] = "local"
 
 
+HandoffReason = Literal["risk", "explicit_request", "complaint", "emotion", "unanswered"]
+# Lower is more urgent: risk, then anger and complaints, then the rest.
+Priority = Literal[1, 2, 3]
+PRIORITY_NAMES: dict[int, str] = {1: "urgent", 2: "high", 3: "normal"}
+
+
+class HandoffDecision(BaseModel):
+    """Whether this turn hands the conversation to a person, and why (one reason code, the most urgent)."""
+
+    decision: bool
+    reason: HandoffReason | None = None
+    also: list[HandoffReason] = Field(default=[], description="Other reasons that held this turn.")
+    priority: Priority | None = None
+    detail: str = Field(default="", description="What triggered it, for the agent.")
+    offer_person: bool = Field(default=False, description="Offer a person without handing off.")
+
+
+class TicketRef(BaseModel):
+    """The queue ticket a handoff created or joined."""
+
+    ticket_id: int
+    created: bool
+    position: int | None = Field(default=None, description="Place in the queue, 1 = next.")
+    complaint_reference: str | None = None
+
+
 class TurnResult(BaseModel):
     """Everything a turn produced; what `ask --json` prints and what the turn log records."""
 
@@ -127,4 +155,6 @@ class TurnResult(BaseModel):
     understanding: Understanding | None = None
     answer: Answer
     retrieved: list[RetrievedChunk] = []
+    handoff: HandoffDecision = HandoffDecision(decision=False)
+    ticket: TicketRef | None = None
     timings_ms: dict[str, float] = {}

@@ -1,8 +1,10 @@
 """The one orchestrator: reading ``Pipeline.run`` tells the story of a turn.
 
-understand (language, script, intent, emotion and its trend) -> retrieve (hybrid search over
-approved, effective passages) -> answer (streamed LLM answer with checked citations, or extractive,
-or abstain) -> record (turn log).
+store the customer's message (before anything else, so it is never lost) -> if a person has the
+conversation, the assistant stays silent -> understand (language, script, intent, emotion and its
+trend) -> a fixed reply to small talk, or retrieve (hybrid search over approved, effective passages)
+and answer (streamed LLM answer with checked citations, or extractive, or abstain) -> decide whether
+a person takes over (policy, ticket, notice) -> record (turn log and transcript).
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from assistant.domain import TurnResult
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.domain import Answer, TurnResult
+from assistant.handoff.conversations import ConversationStore
+from assistant.prompts import Replies
+from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
 from assistant.stages.answer import AnswerDelta, AnswerDone, Answerer, AnswerRequest
+from assistant.stages.handoff import HandoffStage, conversational_reply
 from assistant.stages.understand import UnderstandStage
 from assistant.storage.turn_log import TurnLog
 
@@ -50,12 +55,22 @@ class _StageTimer:
 
 class Pipeline:
     def __init__(
-        self, understand: UnderstandStage, retriever: HybridRetriever, answerer: Answerer, turn_log: TurnLog
+        self,
+        understand: UnderstandStage,
+        retriever: HybridRetriever,
+        answerer: Answerer,
+        handoff: HandoffStage,
+        conversations: ConversationStore,
+        turn_log: TurnLog,
+        replies: Replies,
     ) -> None:
         self.understand = understand
         self.retriever = retriever
         self.answerer = answerer
+        self.handoff = handoff
+        self.conversations = conversations
         self.turn_log = turn_log
+        self.replies = replies
 
     def run(
         self, question: str, conversation_id: str | None = None, use_llm: bool = True
@@ -64,45 +79,77 @@ class Pipeline:
         timer = _StageTimer()
         conversation_id = conversation_id or uuid.uuid4().hex
 
+        with timer.stage("store"):
+            message = self.conversations.append(conversation_id, "customer", question)
+            with_person = self.conversations.mode(conversation_id) == "human"
+
         with timer.stage("understand"):
             understood = self.understand.run(question, conversation_id)
         lang = understood.lang
-
-        with timer.stage("retrieve"):
-            retrieval = self.retriever.retrieve(question, lang=lang, vector=understood.vector)
-
-        request = AnswerRequest(
-            question=question,
-            lang=lang,
-            traditional=understood.traditional,
-            retrieval=retrieval,
-            use_llm=use_llm,
-        )
-        done: AnswerDone | None = None
-        answer_started = time.perf_counter()
-        for event in self.answerer.run(request):
-            if isinstance(event, AnswerDelta):
-                yield TurnDelta(event.text)
-            else:
-                done = event
-        timer.timings_ms["answer"] = (time.perf_counter() - answer_started) * 1000
-        assert done is not None, "the answer stage always finishes with AnswerDone"
-        if done.first_token_ms is not None:
-            timer.timings_ms["first_token"] = done.first_token_ms
-
         timer.timings_ms.update({f"understand.{k}": v for k, v in understood.timings_ms.items()})
-        timer.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
+
+        retrieval: RetrievalResult | None = None
+        if with_person:
+            # The agent reads the customer's message from the transcript; the assistant stays silent.
+            answer = Answer(text="", kind="to_agent", abstained=False, grounded=True)
+        else:
+            reply = conversational_reply(question, lang, understood.understanding, self.replies)
+            if reply is not None:
+                answer = reply
+            else:
+                with timer.stage("retrieve"):
+                    retrieval = self.retriever.retrieve(question, lang=lang, vector=understood.vector)
+                timer.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
+                request = AnswerRequest(
+                    question=question,
+                    lang=lang,
+                    traditional=understood.traditional,
+                    retrieval=retrieval,
+                    use_llm=use_llm,
+                )
+                done: AnswerDone | None = None
+                answer_started = time.perf_counter()
+                for event in self.answerer.run(request):
+                    if isinstance(event, AnswerDelta):
+                        yield TurnDelta(event.text)
+                    else:
+                        done = event
+                timer.timings_ms["answer"] = (time.perf_counter() - answer_started) * 1000
+                assert done is not None, "the answer stage always finishes with AnswerDone"
+                if done.first_token_ms is not None:
+                    timer.timings_ms["first_token"] = done.first_token_ms
+                answer = done.answer
+
         result = TurnResult(
             conversation_id=conversation_id,
             question=question,
             lang=lang,
             understanding=understood.understanding,
-            answer=done.answer,
-            retrieved=retrieval.chunks,
-            timings_ms={**timer.timings_ms, "total": (time.perf_counter() - started) * 1000},
+            answer=answer,
+            retrieved=retrieval.chunks if retrieval else [],
         )
+        if not with_person:
+            with timer.stage("handoff"):
+                handoff = self.handoff.run(
+                    question, lang, conversation_id, message.id, understood.understanding, answer
+                )
+            result.handoff, result.ticket = handoff.decision, handoff.ticket
+            if handoff.notice:
+                separator = "\n\n" if answer.text else ""
+                yield TurnDelta(separator + handoff.notice)
+                result.answer = answer.model_copy(update={"text": answer.text + separator + handoff.notice})
+
         with timer.stage("record"):
+            result.timings_ms = {**timer.timings_ms, "total": (time.perf_counter() - started) * 1000}
             self.turn_log.record(result)
+            if result.answer.text:
+                self.conversations.append(
+                    conversation_id,
+                    "assistant",
+                    result.answer.text,
+                    details=_assistant_details(result),
+                    lang=lang,
+                )
         result.timings_ms["record"] = timer.timings_ms["record"]
         result.timings_ms["total"] = (time.perf_counter() - started) * 1000
         yield TurnDone(result)
@@ -113,3 +160,13 @@ class Pipeline:
             if isinstance(event, TurnDone):
                 return event.result
         raise AssertionError("a turn always ends with TurnDone")
+
+
+def _assistant_details(result: TurnResult) -> dict[str, object]:
+    """What the agent console shows next to an assistant message."""
+    return {
+        "answer_kind": result.answer.kind,
+        "abstained": result.answer.abstained,
+        "citations": [c.model_dump() for c in result.answer.citations],
+        "handoff": result.handoff.model_dump(),
+    }

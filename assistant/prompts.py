@@ -56,3 +56,26 @@ class PromptTemplate(BaseModel):
             ChatMessage(role="user", content=_ENV.from_string(self.user).render(**values).strip())
         )
         return messages
+
+
+class Replies(BaseModel):
+    """Fixed, reviewed replies (prompts/replies.yaml), one per name and language."""
+
+    name: str
+    version: int
+    replies: dict[str, dict[str, str]]
+
+    @classmethod
+    def load(cls, prompts_dir: Path, name: str = "replies") -> Replies:
+        path = prompts_dir / f"{name}.yaml"
+        try:
+            return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except (OSError, yaml.YAMLError, ValueError) as exc:
+            raise TerminalError(f"cannot load replies {path}: {exc}") from exc
+
+    def text(self, key: str, lang: str, **values: object) -> str:
+        try:
+            template = self.replies[key][lang]
+        except KeyError as exc:
+            raise TerminalError(f"no reply {key!r} in {lang!r}") from exc
+        return _ENV.from_string(template).render(**values).strip()

@@ -86,3 +86,46 @@ def local_llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     with server:
         yield server.base_url
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server (scripts/postgres.sh), started once; yields its admin URL."""
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    script = PROJECT_ROOT / "scripts" / "postgres.sh"
+    subprocess.run(["bash", str(script), "ensure-installed"], check=True)
+    # Not pytest's tmp_path: as root the server runs as `postgres`, which cannot enter that folder.
+    directory = tempfile.mkdtemp(prefix="ba-pg-", dir="/tmp")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = subprocess.run(
+        ["bash", str(script), "start", directory, str(port)], check=True, capture_output=True, text=True
+    )
+    try:
+        yield started.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run(["bash", str(script), "stop", directory], check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty application database on each backend: the conformance suites run on both."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'assistant.db'}"
+    admin_url = request.getfixturevalue("postgres_server")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"

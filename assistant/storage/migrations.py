@@ -17,6 +17,8 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Float,
+    ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -74,6 +76,76 @@ turns = Table(
 )
 
 
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("mode", String(8), nullable=False),  # auto | human
+    Column("lang", String(8)),
+    Column("customer_id", String(64)),
+    Column("agent", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The transcript: every message with its source (customer, assistant, agent, system).
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(64), ForeignKey("conversations.id"), nullable=False, index=True),
+    Column("source", String(16), nullable=False),
+    Column("author", String(64)),
+    Column("text", Text, nullable=False),
+    Column("details", Text),  # JSON: intent, emotion, citations
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+handoff_tickets = Table(
+    "handoff_tickets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(64), ForeignKey("conversations.id"), nullable=False, index=True),
+    # A retried enqueue carries the same key, so it can never make a second ticket.
+    Column("idempotency_key", String(160), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),  # queued | claimed | returned | resolved
+    Column("reason", String(32), nullable=False),
+    Column("also", Text, nullable=False),  # JSON list of other reason codes
+    Column("detail", Text, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("intent", String(64)),
+    Column("emotion", String(16)),
+    Column("emotion_intensity", Float),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", String(64)),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    # At most one open ticket per conversation, enforced by the database, not by a read-then-write.
+    Index(
+        "one_open_ticket_per_conversation",
+        "conversation_id",
+        unique=True,
+        sqlite_where=text("status IN ('queued', 'claimed')"),
+        postgresql_where=text("status IN ('queued', 'claimed')"),
+    ),
+    Index("queue_order", "status", "priority", "created_at"),
+)
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(32), nullable=False, unique=True),
+    Column("conversation_id", String(64), ForeignKey("conversations.id"), nullable=False, index=True),
+    Column("ticket_id", Integer, ForeignKey("handoff_tickets.id")),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("summary", Text, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def _create_turn_log(conn: Connection) -> None:
     Table("turns", MetaData(), *_turn_columns()).create(conn)
 
@@ -81,6 +153,11 @@ def _create_turn_log(conn: Connection) -> None:
 def _add_understanding(conn: Connection) -> None:
     for name, ddl_type, _ in _UNDERSTANDING_COLUMNS:
         conn.execute(text(f"ALTER TABLE turns ADD COLUMN {name} {ddl_type}"))
+
+
+def _create_handoff(conn: Connection) -> None:
+    for table in (conversations, messages, handoff_tickets, complaints):
+        table.create(conn)
 
 
 @dataclass(frozen=True)
@@ -93,6 +170,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create turn log", _create_turn_log),
     Migration(2, "record intent and emotion per turn", _add_understanding),
+    Migration(3, "conversations, transcripts, handoff queue and complaints", _create_handoff),
 )
 
 

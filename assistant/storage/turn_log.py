@@ -70,3 +70,26 @@ class TurnLog:
         with self.engine.connect() as conn:
             rows = conn.execute(select(turns).order_by(turns.c.id.desc()).limit(limit)).mappings().all()
         return [dict(row) for row in rows]
+
+    def consecutive_abstentions(self, conversation_id: str, limit: int = 10) -> int:
+        """How many of the conversation's latest turns in a row the assistant could not answer."""
+        query = (
+            select(turns.c.abstained)
+            .where(turns.c.conversation_id == conversation_id)
+            .order_by(turns.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            flags = conn.execute(query).scalars().all()
+        count = 0
+        for abstained in flags:
+            if not abstained:
+                break
+            count += 1
+        return count
+
+    def conversation(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The conversation's turns, oldest first."""
+        query = select(turns).where(turns.c.conversation_id == conversation_id).order_by(turns.c.id)
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]

@@ -1,0 +1,124 @@
+"""Conversations and their transcripts: who has the conversation (assistant or person) and every message.
+
+Each message is committed on its own before anything else happens with it, so a crash never loses
+what a customer or an agent said.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import IntegrityError
+
+from assistant.storage.database import as_utc
+from assistant.storage.migrations import conversations, messages
+
+Mode = Literal["auto", "human"]
+Source = Literal["customer", "assistant", "agent", "system"]
+
+
+class Message(BaseModel):
+    id: int
+    conversation_id: str
+    source: Source
+    author: str | None = None
+    text: str
+    details: dict[str, Any] = {}
+    created_at: datetime
+
+
+def ensure_conversation(conn: Connection, conversation_id: str, lang: str | None = None) -> None:
+    """Create the conversation row if it does not exist yet (safe under concurrent callers)."""
+    if conn.execute(select(conversations.c.id).where(conversations.c.id == conversation_id)).first():
+        return
+    now = datetime.now(UTC)
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                conversations.insert().values(
+                    id=conversation_id, mode="auto", lang=lang, created_at=now, updated_at=now
+                )
+            )
+    except IntegrityError:
+        pass  # created by a concurrent caller in the meantime
+
+
+class ConversationStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def mode(self, conversation_id: str) -> Mode:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(conversations.c.mode).where(conversations.c.id == conversation_id)
+            ).first()
+        return "human" if row is not None and row.mode == "human" else "auto"
+
+    def agent(self, conversation_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(conversations.c.agent).where(conversations.c.id == conversation_id)
+            ).first()
+        return row.agent if row is not None else None
+
+    def append(
+        self,
+        conversation_id: str,
+        source: Source,
+        text: str,
+        author: str | None = None,
+        details: dict[str, Any] | None = None,
+        lang: str | None = None,
+    ) -> Message:
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            ensure_conversation(conn, conversation_id, lang)
+            key = conn.execute(
+                messages.insert().values(
+                    conversation_id=conversation_id,
+                    source=source,
+                    author=author,
+                    text=text,
+                    details=json.dumps(details or {}, ensure_ascii=False),
+                    created_at=now,
+                )
+            ).inserted_primary_key
+            conn.execute(
+                update(conversations).where(conversations.c.id == conversation_id).values(updated_at=now)
+            )
+        assert key is not None
+        return Message(
+            id=int(key[0]),
+            conversation_id=conversation_id,
+            source=source,
+            author=author,
+            text=text,
+            details=details or {},
+            created_at=now,
+        )
+
+    def transcript(
+        self, conversation_id: str, after_id: int = 0, sources: tuple[Source, ...] | None = None
+    ) -> list[Message]:
+        """The conversation's messages in order; ``after_id`` and ``sources`` narrow it for polling."""
+        query = select(messages).where(
+            messages.c.conversation_id == conversation_id, messages.c.id > after_id
+        )
+        if sources:
+            query = query.where(messages.c.source.in_(sources))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(messages.c.id)).mappings().all()
+        return [
+            Message(
+                **{
+                    **row,
+                    "details": json.loads(row["details"] or "{}"),
+                    "created_at": as_utc(row["created_at"]),
+                }
+            )
+            for row in rows
+        ]

@@ -1,0 +1,265 @@
+"""The agent's side of a handoff: claim, the handoff packet, agent assist, talk, hand back, resolve.
+
+The packet is everything an agent needs so the customer never repeats themselves: the transcript
+with sources, a summary, the emotion curve, what the assistant cited, the customer's profile when
+known, and a suggested reply with citations. It is JSON-serialisable for a bank's CRM or helpdesk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from assistant.domain import AnswerKind, Citation, Lang
+from assistant.errors import AssistantError
+from assistant.handoff.conversations import ConversationStore, Message
+from assistant.handoff.queue import Complaint, HandoffQueue, Ticket
+from assistant.llm.chat_model import ChatModel
+from assistant.prompts import PromptTemplate, Replies
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.stages.answer import AnswerDone, Answerer, AnswerRequest
+from assistant.storage.turn_log import TurnLog
+
+logger = logging.getLogger(__name__)
+
+SummaryKind = Literal["llm", "extractive"]
+REASON_TEXT: dict[str, dict[Lang, str]] = {
+    "risk": {"en": "possible fraud or unauthorised activity", "zh": "疑似欺诈或未授权交易"},
+    "explicit_request": {"en": "the customer asked for a person", "zh": "客户要求转人工"},
+    "complaint": {"en": "formal complaint", "zh": "正式投诉"},
+    "emotion": {"en": "the customer is angry or increasingly frustrated", "zh": "客户情绪愤怒或持续不满"},
+    "unanswered": {"en": "the assistant could not answer twice in a row", "zh": "AI助手连续两次无法回答"},
+}
+_NOT_QUESTIONS = {"conversational"}
+
+
+class EmotionPoint(BaseModel):
+    turn: int
+    label: str
+    intensity: float
+
+
+class SuggestedReply(BaseModel):
+    text: str
+    kind: AnswerKind
+    citations: list[Citation] = []
+
+
+class HandoffPacket(BaseModel):
+    ticket: Ticket
+    waiting_s: float
+    reason_text: str
+    summary: str
+    summary_kind: SummaryKind
+    intent: str | None
+    emotion: str | None
+    emotion_curve: list[EmotionPoint]
+    transcript: list[Message]
+    sources: list[dict[str, Any]]
+    customer: dict[str, Any] | None = None
+    complaint: Complaint | None = None
+    suggested_reply: SuggestedReply | None = None
+
+
+class DeskError(AssistantError):
+    """An agent action that is not allowed now (not their ticket, already closed)."""
+
+
+class Summarizer:
+    def __init__(self, chat_model: ChatModel | None, prompt: PromptTemplate, max_tokens: int = 200) -> None:
+        self.chat_model = chat_model
+        self.prompt = prompt
+        self.max_tokens = max_tokens
+
+    def summarize(self, transcript: list[Message], lang: Lang, reason: str) -> tuple[str, SummaryKind]:
+        if self.chat_model is not None:
+            lines = "\n".join(f"{m.source}: {m.text}" for m in transcript if m.source != "system")
+            messages = self.prompt.render(
+                language="Chinese" if lang == "zh" else "English", reason=reason, transcript=lines
+            )
+            try:
+                text = "".join(self.chat_model.stream(messages, self.max_tokens)).strip()
+            except AssistantError as exc:
+                logger.warning("LLM summary unavailable (%s); using the extractive summary", exc)
+            else:
+                if 0 < len(text) <= 800:
+                    return text, "llm"
+        return extractive_summary(transcript, lang, reason), "extractive"
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def extractive_summary(transcript: list[Message], lang: Lang, reason: str) -> str:
+    """The customer's own words (first request and latest message) plus what the assistant did."""
+    said = [m for m in transcript if m.source == "customer"]
+    replies = [m for m in transcript if m.source == "assistant"]
+    questions = [m for m in replies if m.details.get("answer_kind") not in _NOT_QUESTIONS]
+    answered = [m for m in questions if not m.details.get("abstained")]
+    titles = sorted({c["title"] for m in answered for c in m.details.get("citations", [])})
+    first = next((m.text for m in said if len(m.text) > 12), said[0].text if said else "")
+    latest = said[-1].text if said else ""
+    if lang == "zh":
+        parts = [f"客户诉求：{_clip(first)}"]
+        if latest and latest != first:
+            parts.append(f"最新消息：{_clip(latest)}")
+        parts.append(
+            f"已尝试：AI助手回答了{len(answered)}个问题"
+            + (f"（依据：{'、'.join(titles)}）" if titles else "")
+            + f"，{len(questions) - len(answered)}个问题无法回答"
+        )
+        parts.append(f"转人工原因：{reason}")
+        return "。".join(parts) + "。"
+    parts = [f"Customer needs: {_clip(first)}"]
+    if latest and latest != first:
+        parts.append(f"Latest: {_clip(latest)}")
+    parts.append(
+        f"Already tried: the assistant answered {len(answered)} question(s)"
+        + (f" (from {', '.join(titles)})" if titles else "")
+        + f" and could not answer {len(questions) - len(answered)}"
+    )
+    parts.append(f"Escalated because {reason}")
+    return ". ".join(p.rstrip(".") for p in parts) + "."
+
+
+class HandoffDesk:
+    def __init__(
+        self,
+        queue: HandoffQueue,
+        conversations: ConversationStore,
+        turn_log: TurnLog,
+        summarizer: Summarizer,
+        retriever: HybridRetriever,
+        answerer: Answerer,
+        replies: Replies,
+        use_llm: bool,
+    ) -> None:
+        self.queue = queue
+        self.conversations = conversations
+        self.turn_log = turn_log
+        self.summarizer = summarizer
+        self.retriever = retriever
+        self.answerer = answerer
+        self.replies = replies
+        self.use_llm = use_llm
+
+    def waiting(self) -> list[Ticket]:
+        return self.queue.waiting()
+
+    def claim(self, ticket_id: int, agent: str) -> Ticket | None:
+        ticket = self.queue.claim(ticket_id, agent)
+        if ticket is not None:
+            lang = _lang(ticket.lang)
+            self.conversations.append(
+                ticket.conversation_id,
+                "system",
+                self.replies.text("agent_joined", lang, agent=agent),
+                author=agent,
+            )
+        return ticket
+
+    def send(self, ticket_id: int, agent: str, text: str) -> Message:
+        ticket = self._own(ticket_id, agent)
+        text = text.strip()
+        if not text:
+            raise DeskError("an empty reply is not sent")
+        return self.conversations.append(ticket.conversation_id, "agent", text, author=agent)
+
+    def hand_back(self, ticket_id: int, agent: str) -> None:
+        ticket = self._own(ticket_id, agent)
+        if self.queue.hand_back(ticket_id, agent):
+            self.conversations.append(
+                ticket.conversation_id,
+                "system",
+                self.replies.text("handed_back", _lang(ticket.lang), agent=agent),
+            )
+
+    def resolve(self, ticket_id: int, agent: str) -> None:
+        ticket = self._own(ticket_id, agent)
+        if self.queue.resolve(ticket_id, agent):
+            self.conversations.append(
+                ticket.conversation_id,
+                "system",
+                self.replies.text("resolved", _lang(ticket.lang), agent=agent),
+            )
+
+    def _own(self, ticket_id: int, agent: str) -> Ticket:
+        ticket = self.queue.get(ticket_id)
+        if ticket is None or ticket.status != "claimed" or ticket.claimed_by != agent:
+            raise DeskError(f"ticket {ticket_id} is not claimed by {agent}")
+        return ticket
+
+    def packet(
+        self, ticket_id: int, with_summary: bool = True, with_suggestion: bool = True
+    ) -> HandoffPacket | None:
+        ticket = self.queue.get(ticket_id)
+        if ticket is None:
+            return None
+        lang = _lang(ticket.lang)
+        reason = REASON_TEXT[ticket.reason][lang]
+        transcript = self.conversations.transcript(ticket.conversation_id)
+        turns = self.turn_log.conversation(ticket.conversation_id)
+        summary, kind = (
+            self.summarizer.summarize(transcript, lang, reason)
+            if with_summary
+            else (extractive_summary(transcript, lang, reason), "extractive")
+        )
+        sources: dict[tuple[str, str], dict[str, Any]] = {}
+        for message in transcript:
+            for c in message.details.get("citations", []):
+                sources.setdefault(
+                    (c["doc_id"], c["section"]), {k: c[k] for k in ("doc_id", "title", "section", "version")}
+                )
+        return HandoffPacket(
+            ticket=ticket,
+            waiting_s=ticket.waiting_s(datetime.now(UTC)),
+            reason_text=reason,
+            summary=summary,
+            summary_kind=kind,
+            intent=ticket.intent,
+            emotion=ticket.emotion,
+            emotion_curve=[
+                EmotionPoint(turn=i, label=t["emotion"], intensity=t["emotion_intensity"] or 0.0)
+                for i, t in enumerate(turns, start=1)
+                if t["emotion"]
+            ],
+            transcript=transcript,
+            sources=list(sources.values()),
+            complaint=self.queue.complaint(ticket.conversation_id),
+            suggested_reply=self.suggest_reply(turns, lang) if with_suggestion else None,
+        )
+
+    def suggest_reply(self, turns: list[dict[str, Any]], lang: Lang) -> SuggestedReply | None:
+        """A cited draft answer for the agent to edit and send.
+
+        It answers the customer's latest question; when the sources cannot answer that on its own
+        ("I froze it, now what?"), it answers the customer's recent questions taken together.
+        """
+        questions = [t["question"] for t in turns if t["answer_kind"] not in _NOT_QUESTIONS]
+        if not questions:
+            return None
+        for question in dict.fromkeys([questions[-1], " ".join(questions[-3:])]):
+            request = AnswerRequest(
+                question=question,
+                lang=lang,
+                retrieval=self.retriever.retrieve(question, lang=lang),
+                use_llm=self.use_llm,
+            )
+            answer = next(e for e in self.answerer.run(request) if isinstance(e, AnswerDone)).answer
+            if not answer.abstained:
+                break
+        return SuggestedReply(text=answer.text, kind=answer.kind, citations=answer.citations)
+
+
+def packet_json(packet: HandoffPacket) -> str:
+    return json.dumps(packet.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+def _lang(value: str) -> Lang:
+    return "zh" if value == "zh" else "en"

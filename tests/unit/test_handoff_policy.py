@@ -1,0 +1,175 @@
+"""The handoff policy on its own: each trigger and each non-trigger, English and Chinese.
+
+The classifier's labels are given here, so these tests pin the rules; tests/integration/test_handoff.py
+runs the same kinds of messages through the real classifiers and pipeline.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.domain import EmotionPrediction, IntentPrediction, Understanding
+from assistant.handoff.policy import HandoffPolicy, HandoffSignals
+
+POLICY = HandoffPolicy()
+
+
+def understood(
+    intent: str = "card_arrival", emotion: str = "neutral", intensity: float = 0.0, confidence: float = 0.9
+) -> Understanding:
+    return Understanding(
+        intent=IntentPrediction(label=intent, confidence=confidence),
+        emotion=EmotionPrediction(label=emotion, intensity=intensity, confidence=0.8),
+    )
+
+
+def emotions(*labels: tuple[str, float]) -> list[EmotionPrediction]:
+    return [EmotionPrediction(label=label, intensity=i, confidence=0.8) for label, i in labels]
+
+
+def decide(text: str, u: Understanding | None = None, **kwargs: object):
+    return POLICY.decide(
+        HandoffSignals(
+            text=text,
+            understanding=u or understood(),
+            abstained=bool(kwargs.pop("abstained", False)),
+            **kwargs,
+        )
+    )  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can I speak to a real person please?",
+        "agent",
+        "is there someone I can talk to? not a bot",
+        "转人工",
+        "我要人工客服",
+        "轉人工，謝謝",
+        "能不能找个真人跟我说",
+    ],
+)
+def test_explicit_requests_for_a_person_hand_off_even_when_the_classifier_misses(text):
+    result = decide(text, understood("card_arrival", confidence=0.3))
+    assert (result.decision, result.reason, result.priority) == (True, "explicit_request", 3)
+
+
+def test_the_human_agent_intent_hands_off():
+    assert (
+        decide("could you get me one of your colleagues", understood("human_agent")).reason
+        == "explicit_request"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("There's a payment on my card I didn't make", "card_payment_not_recognised"),
+        ("Someone withdrew ¥3,000 from my account last night", "cash_withdrawal_not_recognised"),
+        ("I clicked a link in an SMS and entered my card details", "card_arrival"),
+        ("I gave the caller the code from my text message", "verify_my_identity"),
+        ("我的卡被盗刷了", "compromised_card"),
+        ("有一笔我没有消费过的扣款", "card_payment_not_recognised"),
+        ("我點了簡訊裡的連結，還輸入了卡號", "card_arrival"),
+        ("被骗了，转了两万给骗子", "transfer_into_account"),
+    ],
+)
+def test_signs_of_fraud_hand_off_with_the_highest_priority(text, intent):
+    result = decide(text, understood(intent, "anxious", 0.7))
+    assert (result.decision, result.reason, result.priority) == (True, "risk", 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What should I do if my card is stolen?",
+        "How can I spot a phishing email?",
+        "如果信用卡被盗刷了怎么办？",
+        "怎么分辨是不是钓鱼短信？",
+        "I didn't recognise a payment at first but it turns out it was my son",
+    ],
+)
+def test_hypothetical_and_how_to_questions_about_fraud_are_answered_not_escalated(text):
+    assert not decide(text, understood("compromised_card", confidence=0.55)).decision
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to make a formal complaint",
+        "I'd like to lodge a complaint about your branch",
+        "我要投诉",
+        "我要投訴你們的客服",
+    ],
+)
+def test_formal_complaints_hand_off_with_high_priority(text):
+    result = decide(text, understood("complaint", "frustrated", 0.3))
+    assert (result.decision, result.reason, result.priority) == (True, "complaint", 2)
+
+
+@pytest.mark.parametrize(
+    "text", ["How long does the complaints process take?", "投诉流程需要多久？", "怎麼投訴？"]
+)
+def test_asking_about_the_complaints_process_does_not_hand_off(text):
+    assert not decide(text, understood("complaint", confidence=0.8)).decision
+
+
+def test_anger_hands_off_with_high_priority_in_both_languages():
+    en = decide("This is outrageous", understood("card_arrival", "angry", 0.8))
+    zh = decide("你们这什么破服务！！", understood("card_arrival", "frustrated", 0.6))
+    assert (en.reason, en.priority) == ("emotion", 2)
+    assert (zh.reason, zh.priority) == ("emotion", 2)
+
+
+def test_frustration_that_persists_over_three_turns_hands_off_but_one_annoyed_message_does_not():
+    persisted = decide(
+        "still not working",
+        understood("card_not_working", "frustrated", 0.6),
+        earlier_emotions=emotions(("frustrated", 0.4), ("frustrated", 0.5)),
+    )
+    assert (persisted.reason, persisted.priority) == ("emotion", 3)
+    assert not decide(
+        "a bit annoying that it's slow", understood("card_not_working", "frustrated", 0.6)
+    ).decision
+    assert not decide(
+        "还是不行",
+        understood("card_not_working", "frustrated", 0.6),
+        earlier_emotions=emotions(("neutral", 0.0), ("frustrated", 0.5)),
+    ).decision
+
+
+def test_two_unanswered_turns_in_a_row_hand_off_one_only_offers_a_person():
+    once = decide("do you do crypto custody?", abstained=True)
+    assert not once.decision and once.offer_person
+    twice = decide("and NFT storage?", abstained=True, previous_abstentions=1)
+    assert (twice.decision, twice.reason, twice.priority) == (True, "unanswered", 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "emotion"),
+    [
+        ("What is the annual fee of the gold card?", "card_arrival", "neutral"),
+        ("hello", "greeting", "neutral"),
+        ("thanks, that helps!", "thanks", "satisfied"),
+        ("bye", "goodbye", "neutral"),
+        ("I don't quite get it, can you explain again?", "card_arrival", "confused"),
+        ("is there a human-verified step when I open an account?", "verify_my_identity", "neutral"),
+        ("开户需要人工审核吗？", "verify_my_identity", "neutral"),
+        ("你好", "greeting", "neutral"),
+        ("谢谢，明白了", "thanks", "satisfied"),
+        ("上个月的投诉已经处理好了，挺满意的", "complaint", "satisfied"),
+        ("有点没看懂，能再解释一下吗", "card_arrival", "confused"),
+    ],
+)
+def test_ordinary_questions_small_talk_and_mild_confusion_do_not_hand_off(text, intent, emotion):
+    result = decide(text, understood(intent, emotion, 0.4))
+    assert not result.decision and result.reason is None and result.priority is None
+
+
+def test_a_turn_meeting_several_rules_is_filed_under_the_most_urgent():
+    result = decide(
+        "Someone stole my card details and I want to speak to a person NOW!!",
+        understood("compromised_card", "angry", 0.9),
+    )
+    assert result.reason == "risk" and result.also == ["explicit_request", "emotion"]
