@@ -8,12 +8,16 @@ import os
 import gradio as gr
 
 from assistant.container import Services
+from ui.agent import build_agent_tab
 from ui.chat import build_chat_tab
 
 
 def build_app(services: Services) -> gr.Blocks:
-    with gr.Blocks(title="Lanting Bank assistant") as app, gr.Tabs(), gr.Tab("Customer chat · 客户服务"):
-        build_chat_tab(services.pipeline)
+    with gr.Blocks(title="Lanting Bank assistant") as app, gr.Tabs():
+        with gr.Tab("Customer chat · 客户服务"):
+            build_chat_tab(services.pipeline, services.conversations)
+        with gr.Tab("Agent console · 人工坐席"):
+            build_agent_tab(services.desk, services.settings)
     return app
 
 

@@ -9,6 +9,8 @@ from typing import Any
 import gradio as gr
 
 from assistant.domain import Citation
+from assistant.handoff.conversations import ConversationStore
+from assistant.handoff.conversations import Message as StoredMessage
 from assistant.pipeline import Pipeline, TurnDelta, TurnDone
 
 WELCOME = (
@@ -51,13 +53,37 @@ def respond(
             yield history
         elif isinstance(event, TurnDone):
             answer = event.result.answer
+            if answer.kind == "to_agent":
+                # A person has the conversation: their reply arrives through the poll, not from here.
+                yield history[:-1]
+                return
             history[-1] = {"role": "assistant", "content": answer.text}
             history += [source_message(c) for c in answer.citations]
             yield history
 
 
-def build_chat_tab(pipeline: Pipeline) -> None:
+def person_message(message: StoredMessage) -> Message:
+    """A message from a member of staff, or a notice about the handoff, marked as not from the AI."""
+    if message.source == "agent":
+        name = message.author or "Bank staff"
+        header = f"**👤 {name} · Lanting Bank staff · 人工客服**"
+        return {"role": "assistant", "content": f"{header}\n\n{message.text}"}
+    return {"role": "assistant", "content": f"_{message.text}_"}
+
+
+def poll_staff_messages(
+    conversations: ConversationStore, conversation_id: str, history: list[Message], last_seen: int
+) -> tuple[list[Message], int]:
+    """Messages from a person (and handoff notices) since ``last_seen``, appended to the chat."""
+    new = conversations.transcript(conversation_id, after_id=last_seen, sources=("agent", "system"))
+    if not new:
+        return history, last_seen
+    return [*history, *(person_message(m) for m in new)], new[-1].id
+
+
+def build_chat_tab(pipeline: Pipeline, conversations: ConversationStore) -> None:
     conversation_id = gr.State(lambda: uuid.uuid4().hex)
+    last_staff_message = gr.State(0)
     chatbot = gr.Chatbot(
         value=[{"role": "assistant", "content": WELCOME}],
         label="Lanting Bank assistant · 兰亭银行智能助手",
@@ -86,3 +112,10 @@ def build_chat_tab(pipeline: Pipeline) -> None:
             yield "", updated
 
     box.submit(handle, [box, chatbot, conversation_id], [box, chatbot])
+
+    def poll(conversation: str, history: list[Message], last_seen: int) -> tuple[Any, int]:
+        updated, seen = poll_staff_messages(conversations, conversation, history, last_seen)
+        return (updated if seen != last_seen else gr.update()), seen
+
+    # A person's replies reach the customer within about a second.
+    gr.Timer(1.0).tick(poll, [conversation_id, chatbot, last_staff_message], [chatbot, last_staff_message])

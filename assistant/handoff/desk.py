@@ -189,6 +189,11 @@ class HandoffDesk:
                 self.replies.text("resolved", _lang(ticket.lang), agent=agent),
             )
 
+    def conversation(self, ticket_id: int) -> list[Message]:
+        """The ticket's transcript, for the agent's live view."""
+        ticket = self.queue.get(ticket_id)
+        return self.conversations.transcript(ticket.conversation_id) if ticket else []
+
     def _own(self, ticket_id: int, agent: str) -> Ticket:
         ticket = self.queue.get(ticket_id)
         if ticket is None or ticket.status != "claimed" or ticket.claimed_by != agent:

@@ -48,8 +48,9 @@ NOT_A_REQUEST = re.compile(
 
 RISK_PHRASES = re.compile(
     r"\b(fraud\w*|scam\w*|phish\w*|hack(ed|er)|stolen|stole|theft|unauthori[sz]ed|compromised|skimm\w*)\b"
-    r"|\b(didn'?t|did not|never|don'?t|do not)\b[^.?!]{0,20}\b(make|made|authori[sz]e|recogni[sz]e|"
-    r"withdraw|buy|spend|do)\b"
+    r"|\b(didn'?t|did not|never|haven'?t|have not)\b[^.?!]{0,20}"
+    r"\b(make|made|authori[sz]\w*|recogni[sz]\w*|withdr[ae]w\w*|buy|bought|approv\w*)\b"
+    r"|\b(don'?t|do not)\b[^.?!]{0,20}\b(authori[sz]\w*|recogni[sz]\w*)\b"
     r"|\bnot (mine|me)\b|\bwasn'?t me\b|\bnever been (to|in)\b"
     r"|\bsomeone (used|took|withdrew|has|got|is using|accessed|logged)"
     r"|\b(clicked|opened)\b[^.?!]{0,25}\blink\b|\b(gave|told|shared|sent)\b[^.?!]{0,30}"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.config import Settings
 from assistant.container import Services
+from ui.agent import check_login, packet_markdown, queue_rows, transcript_messages
 from ui.app import build_app
-from ui.chat import WELCOME, respond
+from ui.chat import WELCOME, poll_staff_messages, respond
 
 pytestmark = pytest.mark.slow
 
@@ -15,7 +17,7 @@ def test_app_builds_with_customer_chat_first(kb_services: Services) -> None:
     app = build_app(kb_services)
     config = app.get_config_file()
     labels = [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
-    assert labels[0].startswith("Customer chat")
+    assert labels[0].startswith("Customer chat") and labels[1].startswith("Agent console")
     assert "AI assistant" in WELCOME and "人工客服" in WELCOME
 
 
@@ -27,3 +29,50 @@ def test_chat_streams_an_answer_and_shows_expandable_sources(kb_services: Servic
     sources = final[2:]
     assert sources and all(m["metadata"]["title"].startswith("📄 [") for m in sources)
     assert all(m["content"] for m in sources)
+
+
+def test_agent_console_requires_a_configured_login() -> None:
+    settings = Settings(agent_logins={"alice": "s3cret"}, _env_file=None)  # type: ignore[call-arg, arg-type]
+    assert check_login(settings, "alice", "s3cret") == "alice"
+    assert check_login(settings, "alice", "wrong") is None
+    assert check_login(settings, "mallory", "s3cret") is None
+    assert check_login(settings, "", "") is None
+
+
+def test_handoff_through_the_ui_customer_asks_agent_claims_they_talk_agent_hands_back(
+    kb_services, kb_data_dir, tmp_path
+):
+    settings = Settings(
+        data_dir=kb_data_dir, answers="extractive", database=f"sqlite:///{tmp_path / 'ui.db'}", _env_file=None
+    )  # type: ignore[call-arg]
+    services = Services(settings, embedder=kb_services.embedder)
+    pipeline, desk, conversations = services.pipeline, services.desk, services.conversations
+
+    history = list(respond(pipeline, "转人工", [], "web-1"))[-1]
+    assert "排在第 1 位" in history[-1]["content"]
+    rows = queue_rows(desk)
+    assert [r[2] for r in rows] == ["explicit_request"] and rows[0][1] == "normal"
+
+    ticket = desk.claim(rows[0][0], "alice")
+    assert ticket is not None
+    packet = desk.packet(ticket.id)
+    assert packet is not None and "客户要求转人工" in packet_markdown(packet)
+
+    # The customer's next message goes to the agent; the assistant adds no bubble.
+    history, seen = poll_staff_messages(conversations, "web-1", history, 0)
+    assert "alice" in history[-1]["content"]  # "alice has joined", as a notice
+    history = list(respond(pipeline, "我的白金卡年费能减免吗？", history, "web-1"))[-1]
+    assert history[-1] == {"role": "user", "content": "我的白金卡年费能减免吗？"}
+    assert transcript_messages(desk.conversation(ticket.id))[-1]["content"] == "我的白金卡年费能减免吗？"
+
+    desk.send(ticket.id, "alice", "您好，我来帮您查一下。")
+    history, seen = poll_staff_messages(conversations, "web-1", history, seen)
+    assert (
+        history[-1]["content"].startswith("**👤 alice") and "您好，我来帮您查一下。" in history[-1]["content"]
+    )
+    assert poll_staff_messages(conversations, "web-1", history, seen) == (history, seen)
+
+    desk.hand_back(ticket.id, "alice")
+    history, seen = poll_staff_messages(conversations, "web-1", history, seen)
+    history = list(respond(pipeline, "白金卡年费多少？", history, "web-1"))[-1]
+    assert any("1,200" in m["content"] for m in history[-4:])
