@@ -14,7 +14,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: setup model run test lint ingest bench-retrieval bench-classifiers train-classifiers
+.PHONY: setup model run test lint ingest bench-retrieval bench-classifiers train-classifiers eval-handoff
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+eval-handoff: setup
+	$(BIN)/python -m evals.eval_handoff
+	$(BIN)/python -m evals.eval_handoff --dataset evals/datasets/handoff/heldout.jsonl
 
 bench-retrieval: setup
 	$(BIN)/python -m evals.bench_retrieval --k 5

