@@ -276,6 +276,12 @@ def _replay_turn_json(result: TurnResult) -> dict[str, Any]:
     handoff = result.handoff
     return {
         "text": result.question,
+        "text_redacted": result.question,
+        "guard": {
+            "flagged": result.guard.flagged,
+            "category": result.guard.category,
+            "pii": result.guard.pii,
+        },
         **_turn_json(result),
         "intent_confidence": understanding.intent.confidence if understanding else None,
         "emotion_intensity": understanding.emotion.intensity if understanding else None,

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
 
     # Ingestion
     max_file_bytes: int = 20 * 1024 * 1024
+
+    # Input guard limits
+    max_message_chars: int = 2000
+    rate_limit_messages: int = 20  # per conversation, in any rate_limit_window_s
+    rate_limit_window_s: float = 60.0
     chunk_max_chars_en: int = 900
     chunk_max_chars_zh: int = 450
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from assistant.config import Settings
 from assistant.domain import Lang
 from assistant.errors import TerminalError
+from assistant.guard.pii import PiiRedactor
 from assistant.handoff.conversations import ConversationStore
 from assistant.handoff.desk import HandoffDesk, Summarizer
 from assistant.handoff.policy import HandoffPolicy
@@ -26,6 +27,7 @@ from assistant.retrieval.embedder import Embedder, build_embedder
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import ChromaIndex, VectorIndex
 from assistant.stages.answer import Answerer
+from assistant.stages.guard import InputGuard, RateLimiter
 from assistant.stages.handoff import HandoffStage
 from assistant.stages.understand import UnderstandStage
 from assistant.storage.database import open_database
@@ -154,7 +156,14 @@ class Services:
         policy = HandoffPolicy(
             anger_min_intensity=s.handoff_anger_min_intensity, unanswered_turns=s.handoff_unanswered_turns
         )
+        guard = InputGuard(
+            PiiRedactor(),
+            self.replies,
+            max_chars=s.max_message_chars,
+            rate_limiter=RateLimiter(s.rate_limit_messages, s.rate_limit_window_s),
+        )
         return Pipeline(
+            guard,
             UnderstandStage(self.embedder, self.understander, self.turn_log),
             self.retriever,
             self.answerer,

@@ -68,7 +68,8 @@ class Citation(BaseModel):
 
 # conversational: a fixed reply to a greeting, thanks or goodbye, or the notice that a person is coming.
 # to_agent: the conversation is with a person, so the assistant stays silent.
-AnswerKind = Literal["llm", "extractive", "abstained", "conversational", "to_agent"]
+# refused: the input guard stopped the message (an attack, or over a limit).
+AnswerKind = Literal["llm", "extractive", "abstained", "conversational", "to_agent", "refused"]
 
 
 class Answer(BaseModel):
@@ -120,6 +121,15 @@ class Understanding(BaseModel):
     source: Literal["local", "llm", "combined"] = "local"
 
 
+class GuardVerdict(BaseModel):
+    """What the input guard found in a message."""
+
+    flagged: bool = False
+    category: str | None = Field(default=None, description="Attack category, or the limit exceeded.")
+    evidence: str = ""
+    pii: list[str] = Field(default=[], description="Types of personal data masked.")
+
+
 HandoffReason = Literal["risk", "explicit_request", "complaint", "emotion", "unanswered"]
 # Lower is more urgent: risk, then anger and complaints, then the rest.
 Priority = Literal[1, 2, 3]
@@ -155,6 +165,7 @@ class TurnResult(BaseModel):
     understanding: Understanding | None = None
     answer: Answer
     retrieved: list[RetrievedChunk] = []
+    guard: GuardVerdict = GuardVerdict()
     handoff: HandoffDecision = HandoffDecision(decision=False)
     ticket: TicketRef | None = None
     timings_ms: dict[str, float] = {}

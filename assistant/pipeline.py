@@ -1,7 +1,8 @@
 """The one orchestrator: reading ``Pipeline.run`` tells the story of a turn.
 
-store the customer's message (before anything else, so it is never lost) -> if a person has the
-conversation, the assistant stays silent -> understand (language, script, intent, emotion and its
+guard (limits, personal data masked, attacks refused) -> store the customer's masked message (before
+anything else, so it is never lost) -> if a person has the conversation, the assistant stays silent
+-> understand (language, script, intent, emotion and its
 trend) -> a fixed reply to small talk, or retrieve (hybrid search over approved, effective passages)
 and answer (streamed LLM answer with checked citations, or extractive, or abstain) -> decide whether
 a person takes over (policy, ticket, notice) -> record (turn log and transcript).
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 
 from assistant.domain import Answer, TurnResult
 from assistant.handoff.conversations import ConversationStore
+from assistant.lang import detect_lang
 from assistant.prompts import Replies
 from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
 from assistant.stages.answer import AnswerDelta, AnswerDone, Answerer, AnswerRequest
+from assistant.stages.guard import InputGuard
 from assistant.stages.handoff import HandoffStage, conversational_reply
 from assistant.stages.understand import UnderstandStage
 from assistant.storage.turn_log import TurnLog
@@ -56,6 +59,7 @@ class _StageTimer:
 class Pipeline:
     def __init__(
         self,
+        guard: InputGuard,
         understand: UnderstandStage,
         retriever: HybridRetriever,
         answerer: Answerer,
@@ -64,6 +68,7 @@ class Pipeline:
         turn_log: TurnLog,
         replies: Replies,
     ) -> None:
+        self.guard = guard
         self.understand = understand
         self.retriever = retriever
         self.answerer = answerer
@@ -79,12 +84,16 @@ class Pipeline:
         timer = _StageTimer()
         conversation_id = conversation_id or uuid.uuid4().hex
 
+        with timer.stage("guard"):
+            guarded = self.guard.run(question, detect_lang(question), conversation_id)
+        text = guarded.text  # from here on, only the masked text exists
+
         with timer.stage("store"):
-            message = self.conversations.append(conversation_id, "customer", question)
+            message = self.conversations.append(conversation_id, "customer", text)
             with_person = self.conversations.mode(conversation_id) == "human"
 
         with timer.stage("understand"):
-            understood = self.understand.run(question, conversation_id)
+            understood = self.understand.run(text, conversation_id)
         lang = understood.lang
         timer.timings_ms.update({f"understand.{k}": v for k, v in understood.timings_ms.items()})
 
@@ -92,16 +101,18 @@ class Pipeline:
         if with_person:
             # The agent reads the customer's message from the transcript; the assistant stays silent.
             answer = Answer(text="", kind="to_agent", abstained=False, grounded=True)
+        elif guarded.refusal is not None:
+            answer = Answer(text=guarded.refusal, kind="refused", abstained=False, grounded=True)
         else:
-            reply = conversational_reply(question, lang, understood.understanding, self.replies)
+            reply = conversational_reply(text, lang, understood.understanding, self.replies)
             if reply is not None:
                 answer = reply
             else:
                 with timer.stage("retrieve"):
-                    retrieval = self.retriever.retrieve(question, lang=lang, vector=understood.vector)
+                    retrieval = self.retriever.retrieve(text, lang=lang, vector=understood.vector)
                 timer.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
                 request = AnswerRequest(
-                    question=question,
+                    question=text,
                     lang=lang,
                     traditional=understood.traditional,
                     retrieval=retrieval,
@@ -122,16 +133,17 @@ class Pipeline:
 
         result = TurnResult(
             conversation_id=conversation_id,
-            question=question,
+            question=text,
+            guard=guarded.verdict,
             lang=lang,
             understanding=understood.understanding,
             answer=answer,
             retrieved=retrieval.chunks if retrieval else [],
         )
-        if not with_person:
+        if not with_person and guarded.refusal is None:
             with timer.stage("handoff"):
                 handoff = self.handoff.run(
-                    question, lang, conversation_id, message.id, understood.understanding, answer
+                    text, lang, conversation_id, message.id, understood.understanding, answer
                 )
             result.handoff, result.ticket = handoff.decision, handoff.ticket
             if handoff.notice:

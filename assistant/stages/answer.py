@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from assistant.domain import Answer, AnswerKind, Lang, RetrievedChunk
 from assistant.errors import LLMUnavailableError
+from assistant.guard.output import output_violation
 from assistant.lang import to_traditional
 from assistant.llm.chat_model import ChatModel
 from assistant.prompts import PromptTemplate
@@ -115,11 +116,15 @@ class Answerer:
         first_token_ms: float | None = None
         text = ""
         streamed = 0
+        unsafe = False
         try:
             for piece in self.chat_model.stream(messages, self.max_answer_tokens):
                 if first_token_ms is None:
                     first_token_ms = (time.perf_counter() - started) * 1000
                 text += piece
+                if unsafe or output_violation(text):
+                    unsafe = True  # stop showing it; the checks below replace it
+                    continue
                 # Hold back the opening characters until we know it is not a NO_ANSWER refusal.
                 if len(text.lstrip()) >= len(NO_ANSWER) + 2 and not _REFUSAL.match(text.lstrip()):
                     pending = self._script(text[streamed:], request.traditional)
@@ -138,7 +143,7 @@ class Answerer:
         check = check_citations(text, sources, request.question)
         if _REFUSAL.search(text) and not check.citations:
             return self._abstain(request.lang, "the sources do not answer the question")
-        failure = check.failure()
+        failure = check.failure() or output_violation(text)
         if failure:
             logger.info("LLM answer failed the checks (%s); answering extractively", failure)
             return self._extractive(request, sources, failure)

@@ -222,6 +222,7 @@ def test_replay_contract_one_line_per_conversation_and_errors_in_place(kb_data_d
             "handoff",
         } <= set(turn)
         assert {"decision", "reason", "priority"} <= set(turn["handoff"])
+        assert turn["text_redacted"] and turn["guard"] == {"flagged": False, "category": None, "pii": []}
     assert first[0]["handoff"]["decision"] is False and first[1]["handoff"]["reason"] == "explicit_request"
     assert out[1]["line"] == 2 and "error" in out[1] and out[3]["line"] == 4
     assert out[2]["turns"][0]["handoff"] == out[2]["turns"][0]["handoff"] | {
