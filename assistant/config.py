@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     local_llm_threads: int | None = None
     local_llm_start_timeout_s: float = 180.0
     answers: AnswerMode = "llm"
+    llm_attempts: int = 3  # per call, before the first token; then the extractive answer
+    llm_breaker_failures: int = 3  # failed calls in a row that open the circuit
+    llm_breaker_cooldown_s: float = 30.0
 
     # Retrieval
     embedder: EmbedderName = "e5-multilingual"

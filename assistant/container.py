@@ -12,15 +12,18 @@ from sqlalchemy import Engine
 from assistant.config import Settings
 from assistant.domain import Lang
 from assistant.errors import TerminalError
+from assistant.guard.injection import GUARD_MODELS_DIR, InjectionHead
 from assistant.guard.pii import PiiRedactor
 from assistant.handoff.conversations import ConversationStore
 from assistant.handoff.desk import HandoffDesk, Summarizer
+from assistant.handoff.outbox import HandoffOutbox
 from assistant.handoff.policy import HandoffPolicy
 from assistant.handoff.queue import HandoffQueue
 from assistant.ingest.ingestor import Ingestor
 from assistant.llm import bundled_model
 from assistant.llm.chat_model import ChatModel, OpenAICompatibleChatModel
 from assistant.llm.local_server import MODEL_ALIAS, LocalLLMServer, is_healthy
+from assistant.llm.resilient import CircuitBreaker, ResilientChatModel
 from assistant.pipeline import Pipeline
 from assistant.prompts import PromptTemplate, Replies
 from assistant.retrieval.embedder import Embedder, build_embedder
@@ -96,7 +99,7 @@ class Services:
         if self._chat_model is not None:
             return self._chat_model
         s = self.settings
-        return OpenAICompatibleChatModel(
+        endpoint = OpenAICompatibleChatModel(
             base_url=s.effective_llm_url(),
             model=s.llm_model if s.llm_base_url else MODEL_ALIAS,
             api_key=s.llm_api_key.get_secret_value(),
@@ -104,6 +107,8 @@ class Services:
             first_token_timeout_s=s.llm_first_token_timeout_s,
             temperature=s.llm_temperature,
         )
+        breaker = CircuitBreaker(s.llm_breaker_failures, s.llm_breaker_cooldown_s)
+        return ResilientChatModel(endpoint, breaker, attempts=s.llm_attempts)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -126,6 +131,10 @@ class Services:
     @cached_property
     def queue(self) -> HandoffQueue:
         return HandoffQueue(self.database, complaint_due_days=self.settings.complaint_due_days)
+
+    @cached_property
+    def outbox(self) -> HandoffOutbox:
+        return HandoffOutbox(self.settings.data_dir / "handoff-outbox.jsonl", self.queue)
 
     @cached_property
     def replies(self) -> Replies:
@@ -161,17 +170,26 @@ class Services:
             self.replies,
             max_chars=s.max_message_chars,
             rate_limiter=RateLimiter(s.rate_limit_messages, s.rate_limit_window_s),
+            embedder=self.embedder,
+            head=self.injection_head,
         )
         return Pipeline(
             guard,
             UnderstandStage(self.embedder, self.understander, self.turn_log),
             self.retriever,
             self.answerer,
-            HandoffStage(policy, self.queue, self.turn_log, self.replies),
+            HandoffStage(policy, self.queue, self.turn_log, self.replies, self.outbox),
             self.conversations,
             self.turn_log,
             self.replies,
         )
+
+    @cached_property
+    def injection_head(self) -> InjectionHead | None:
+        """The learned injection check reads e5 vectors; other embedders get the phrase patterns only."""
+        if self.embedder.name != "e5-multilingual":
+            return None
+        return InjectionHead(GUARD_MODELS_DIR / "injection_head.npz")
 
     @cached_property
     def understander(self) -> Understander | None:

@@ -18,7 +18,15 @@ class UserFacingError(AssistantError):
 
 
 class LLMUnavailableError(RetryableError):
-    """The language model could not produce an answer in time."""
+    """The language model could not produce an answer in time.
+
+    ``retry_helps`` is False when another try would only repeat the failure or the wait (a timeout,
+    a 4xx other than 429, an open circuit).
+    """
+
+    def __init__(self, message: str, retry_helps: bool = True) -> None:
+        super().__init__(message)
+        self.retry_helps = retry_helps
 
 
 class ModelIntegrityError(TerminalError):

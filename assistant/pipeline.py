@@ -10,11 +10,14 @@ a person takes over (policy, ticket, notice) -> record (turn log and transcript)
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.domain import Answer, TurnResult
 from assistant.handoff.conversations import ConversationStore
@@ -26,6 +29,8 @@ from assistant.stages.guard import InputGuard
 from assistant.stages.handoff import HandoffStage, conversational_reply
 from assistant.stages.understand import UnderstandStage
 from assistant.storage.turn_log import TurnLog
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,11 +94,16 @@ class Pipeline:
         text = guarded.text  # from here on, only the masked text exists
 
         with timer.stage("store"):
-            message = self.conversations.append(conversation_id, "customer", text)
-            with_person = self.conversations.mode(conversation_id) == "human"
+            try:
+                message_key: int | str = self.conversations.append(conversation_id, "customer", text).id
+                with_person = self.conversations.mode(conversation_id) == "human"
+            except SQLAlchemyError as exc:
+                # The database is down: answer anyway; a handoff goes to the outbox and is retried.
+                logger.error("Could not store the customer's message: %s", exc)
+                message_key, with_person = f"unsaved-{uuid.uuid4().hex}", False
 
         with timer.stage("understand"):
-            understood = self.understand.run(text, conversation_id)
+            understood = self.understand.run(text, conversation_id, guarded.vector)
         lang = understood.lang
         timer.timings_ms.update({f"understand.{k}": v for k, v in understood.timings_ms.items()})
 
@@ -143,7 +153,7 @@ class Pipeline:
         if not with_person and guarded.refusal is None:
             with timer.stage("handoff"):
                 handoff = self.handoff.run(
-                    text, lang, conversation_id, message.id, understood.understanding, answer
+                    text, lang, conversation_id, message_key, understood.understanding, answer
                 )
             result.handoff, result.ticket = handoff.decision, handoff.ticket
             if handoff.notice:
@@ -153,15 +163,18 @@ class Pipeline:
 
         with timer.stage("record"):
             result.timings_ms = {**timer.timings_ms, "total": (time.perf_counter() - started) * 1000}
-            self.turn_log.record(result)
-            if result.answer.text:
-                self.conversations.append(
-                    conversation_id,
-                    "assistant",
-                    result.answer.text,
-                    details=_assistant_details(result),
-                    lang=lang,
-                )
+            try:
+                self.turn_log.record(result)
+                if result.answer.text:
+                    self.conversations.append(
+                        conversation_id,
+                        "assistant",
+                        result.answer.text,
+                        details=_assistant_details(result),
+                        lang=lang,
+                    )
+            except SQLAlchemyError as exc:
+                logger.error("Could not record the turn: %s", exc)
         result.timings_ms["record"] = timer.timings_ms["record"]
         result.timings_ms["total"] = (time.perf_counter() - started) * 1000
         yield TurnDone(result)

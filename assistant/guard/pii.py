@@ -56,6 +56,9 @@ class _CheckedPattern(PatternRecognizer):
             patterns=[Pattern(entity.lower(), pattern, 0.6)],
             supported_language=lang,
             name=f"{entity}-{lang}",
+            # Case-sensitive: an IBAN's country code is upper case, and ignoring case lets a pattern
+            # swallow the words after a number.
+            global_regex_flags=re.DOTALL | re.MULTILINE,
         )
         self._check = check
 
@@ -69,16 +72,24 @@ def _card(text: str) -> bool:
 
 
 def _cn_id(text: str) -> bool:
-    return ric.is_valid(text.upper())
+    """The check digit and the birth date; not the region, whose official list changes over the years."""
+    number = text.upper()
+    try:
+        ric.get_birth_date(number)
+    except ValueError:
+        return False
+    # ISO 7064 MOD 11-2, as GB 11643 specifies it.
+    total = sum(int(digit) * (2 ** (17 - i) % 11) for i, digit in enumerate(number[:17]))
+    return "10X98765432"[total % 11] == number[-1]
 
 
 def _iban(text: str) -> bool:
-    return iban.is_valid(text)
+    return iban.is_valid(text, check_country=False)
 
 
 def _international_phone(text: str) -> bool:
     try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(text, None))
+        return phonenumbers.is_possible_number(phonenumbers.parse(text, None))
     except phonenumbers.NumberParseException:
         return False
 
@@ -104,12 +115,13 @@ class _StatedSecret(EntityRecognizer):
 
 _CVV = (
     r"(cvv2?|cvc2?|csc|security code|card verification( code| value)?|3[- ]digit code|"
-    r"(three|3|last) digits on the back|安全码|安全碼|校验码|校驗碼|背面(的)?(三|3)位(数字|數字|数|數|码|碼)?)"
+    r"(three|3|last) digits on the back|安全码|安全碼|校验码|校驗碼|(背面|背后|背後)(的)?(三|3)位(数字|數字|数|數|码|碼)?)"
     r"\D{0,15}?(?P<value>(?<!\d)\d{3,4}(?!\d))"
 )
 _EXPIRY = (
     r"(exp(iry|iration|ires)?( date)?|valid (thru|through|until)|有效期(至|到)?|到期(日|时间|時間)?|過期)"
-    r"[^0-9]{0,12}?(?P<value>(?<!\d)(\d{1,2}\s*/\s*\d{2,4}|\d{4}\s*[-/年.]\s*\d{1,2}\s*月?|\d{1,2}\s*月\s*/?\s*\d{2,4}\s*年?))"
+    r"[^0-9]{0,12}?(?P<value>(?<!\d)(\d{1,2}\s*[/-]\s*\d{2,4}|\d{2}(\d{2})?\s*[-/年.]\s*\d{1,2}\s*月?|"
+    r"\d{1,2}\s*月\s*/?\s*\d{2,4}\s*年?))"
 )
 
 

@@ -51,5 +51,18 @@ class OpenAICompatibleChatModel:
             for event in cast(Iterable[ChatCompletionChunk], response):
                 if event.choices and event.choices[0].delta.content:
                     yield event.choices[0].delta.content
+        except ValueError as exc:  # a stream that is not valid server-sent JSON
+            raise LLMUnavailableError("language model sent a malformed stream", retry_helps=False) from exc
         except (openai.APIError, httpx.HTTPError) as exc:
-            raise LLMUnavailableError(f"language model unavailable: {type(exc).__name__}") from exc
+            raise LLMUnavailableError(
+                f"language model unavailable: {type(exc).__name__}", retry_helps=_retry_helps(exc)
+            ) from exc
+
+
+def _retry_helps(exc: Exception) -> bool:
+    """Refused connections, 429 and 5xx may pass on another try; a timeout would only wait again."""
+    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+        return False
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code == 429 or exc.status_code >= 500
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import date
@@ -14,11 +15,14 @@ from assistant.retrieval.embedder import Embedder
 from assistant.retrieval.index import SearchFilter, VectorIndex
 from assistant.retrieval.keyword import KeywordIndex
 
+logger = logging.getLogger(__name__)
+
 
 class RetrievalResult(BaseModel):
     chunks: list[RetrievedChunk]
     best_dense_similarity: float
     cross_lingual: bool = False
+    keyword_only: bool = False  # the vector store was unreachable: BM25 results only
     timings_ms: dict[str, float] = {}
 
 
@@ -72,8 +76,10 @@ class HybridRetriever:
             query, vector, SearchFilter(today=today, lang=lang), top_k or self.top_k, timings
         )
         if lang and not result.chunks:
+            keyword_only = result.keyword_only
             result = self._search(query, vector, SearchFilter(today=today), top_k or self.top_k, timings)
             result.cross_lingual = True
+            result.keyword_only = result.keyword_only or keyword_only
         result.timings_ms = timings
         return result
 
@@ -81,7 +87,12 @@ class HybridRetriever:
         self, query: str, vector: np.ndarray, where: SearchFilter, top_k: int, timings: dict[str, float]
     ) -> RetrievalResult:
         started = time.perf_counter()
-        dense = self.index.search(vector, self.candidates, where)
+        keyword_only = False
+        try:
+            dense = self.index.search(vector, self.candidates, where)
+        except Exception as exc:  # any vector-store failure: answer from keyword search alone
+            logger.warning("Vector store unavailable (%s); keyword search only", exc)
+            dense, keyword_only = [], True
         timings["dense"] = timings.get("dense", 0.0) + (time.perf_counter() - started) * 1000
         started = time.perf_counter()
         with self._lock:
@@ -108,4 +119,4 @@ class HybridRetriever:
             for cid in ranked
         ]
         best = max((sim for _, sim in dense), default=0.0)
-        return RetrievalResult(chunks=chunks, best_dense_similarity=best)
+        return RetrievalResult(chunks=chunks, best_dense_similarity=best, keyword_only=keyword_only)

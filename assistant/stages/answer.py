@@ -72,6 +72,12 @@ def abstention_text(lang: Lang) -> str:
     )
 
 
+_REDUCED_SEARCH: dict[Lang, str] = {
+    "en": "\n\n(Our search is running in a reduced mode right now, so this answer may be less complete.)",
+    "zh": "\n\n（检索服务目前处于降级模式，本回答可能不够完整。）",
+}
+
+
 def _offer_person(lang: Lang) -> str:
     if lang == "zh":
         return "\n\n如需进一步帮助，可随时转接人工客服。"
@@ -95,7 +101,12 @@ class Answerer:
 
     def run(self, request: AnswerRequest) -> Iterator[AnswerEvent]:
         sources = request.retrieval.chunks
-        if not sources or request.retrieval.best_dense_similarity < self.min_dense_similarity:
+        # With the vector store down there is no similarity to judge by; keyword hits must do.
+        too_far = (
+            not request.retrieval.keyword_only
+            and request.retrieval.best_dense_similarity < self.min_dense_similarity
+        )
+        if not sources or too_far:
             yield self._done(request, self._abstain(request.lang, "no relevant passage"), None)
             return
         if not request.use_llm or self.chat_model is None:
@@ -180,6 +191,8 @@ class Answerer:
         )
 
     def _done(self, request: AnswerRequest, answer: Answer, first_token_ms: float | None) -> AnswerDone:
+        if request.retrieval.keyword_only and not answer.abstained:
+            answer = answer.model_copy(update={"text": answer.text + _REDUCED_SEARCH[request.lang]})
         if request.traditional:
             answer = answer.model_copy(update={"text": to_traditional(answer.text)})
         return AnswerDone(answer=answer, first_token_ms=first_token_ms)

@@ -12,10 +12,13 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.domain import GuardVerdict, Lang
-from assistant.guard.injection import detect_injection
+from assistant.guard.injection import InjectionHead, InjectionVerdict, detect_injection
 from assistant.guard.pii import PiiRedactor
 from assistant.prompts import Replies
+from assistant.retrieval.embedder import Embedder
 
 
 class RateLimiter:
@@ -44,12 +47,21 @@ class Guarded:
     text: str  # masked: the only version of the message stored or shown to any model
     verdict: GuardVerdict
     refusal: str | None  # what the customer is told instead of an answer
+    vector: np.ndarray | None = None  # the masked text's query embedding, reused by later stages
 
 
 class InputGuard:
     def __init__(
-        self, redactor: PiiRedactor, replies: Replies, max_chars: int, rate_limiter: RateLimiter
+        self,
+        redactor: PiiRedactor,
+        replies: Replies,
+        max_chars: int,
+        rate_limiter: RateLimiter,
+        embedder: Embedder | None = None,
+        head: InjectionHead | None = None,
     ) -> None:
+        self.embedder = embedder
+        self.head = head
         self.redactor = redactor
         self.replies = replies
         self.max_chars = max_chars
@@ -66,8 +78,11 @@ class InputGuard:
         if not self.rate_limiter.allow(conversation_id):
             verdict = GuardVerdict(flagged=True, category="rate_limited", pii=pii)
             return Guarded(masked.text, verdict, self.replies.text("rate_limited", lang))
+        vector = self.embedder.embed_query(masked.text) if self.embedder is not None else None
         attack = detect_injection(text)
+        if not attack.flagged and self.head is not None and vector is not None and self.head.flags(vector):
+            attack = InjectionVerdict(True, "suspected_injection", f"score {self.head.score(vector):.2f}")
         if attack.flagged:
             verdict = GuardVerdict(flagged=True, category=attack.category, evidence=attack.evidence, pii=pii)
-            return Guarded(masked.text, verdict, self.replies.text("refused", lang))
-        return Guarded(masked.text, GuardVerdict(pii=pii), None)
+            return Guarded(masked.text, verdict, self.replies.text("refused", lang), vector)
+        return Guarded(masked.text, GuardVerdict(pii=pii), None, vector)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from assistant.domain import Answer, HandoffDecision, Lang, TicketRef, Understanding
+from assistant.handoff.outbox import HandoffOutbox, PendingHandoff
 from assistant.handoff.policy import EXPLICIT_REQUEST, NOT_A_REQUEST, HandoffPolicy, HandoffSignals
 from assistant.handoff.queue import HandoffQueue
 from assistant.prompts import Replies
@@ -42,19 +45,31 @@ class Handoff:
 
 class HandoffStage:
     def __init__(
-        self, policy: HandoffPolicy, queue: HandoffQueue, turn_log: TurnLog, replies: Replies
+        self,
+        policy: HandoffPolicy,
+        queue: HandoffQueue,
+        turn_log: TurnLog,
+        replies: Replies,
+        outbox: HandoffOutbox,
     ) -> None:
+        self.outbox = outbox
         self.policy = policy
         self.queue = queue
         self.turn_log = turn_log
         self.replies = replies
+
+    def _previous_abstentions(self, conversation_id: str) -> int:
+        try:
+            return self.turn_log.consecutive_abstentions(conversation_id)
+        except SQLAlchemyError:
+            return 0  # the database is down: judge this turn on its own
 
     def run(
         self,
         text: str,
         lang: Lang,
         conversation_id: str,
-        message_id: int,
+        message_id: int | str,
         understanding: Understanding | None,
         answer: Answer,
     ) -> Handoff:
@@ -64,21 +79,36 @@ class HandoffStage:
                 text=text,
                 understanding=understanding,
                 abstained=answer.abstained,
-                previous_abstentions=self.turn_log.consecutive_abstentions(conversation_id),
+                previous_abstentions=self._previous_abstentions(conversation_id),
                 earlier_emotions=earlier,
             )
         )
         if not decision.decision:
             return Handoff(decision, None, "")
-        filed = self.queue.enqueue(
-            conversation_id,
-            decision,
+        pending = PendingHandoff(
+            conversation_id=conversation_id,
+            decision=decision,
             # The customer's message is stored once, so its id makes a retried turn land on the same ticket.
             idempotency_key=f"{conversation_id}:{message_id}",
             lang=lang,
             understanding=understanding,
             complaint_summary=text,
         )
+        try:
+            filed = self.queue.enqueue(
+                pending.conversation_id,
+                decision,
+                idempotency_key=pending.idempotency_key,
+                lang=lang,
+                understanding=understanding,
+                complaint_summary=text,
+            )
+        except SQLAlchemyError:
+            self.outbox.put(pending)  # kept and retried; the customer is told a person will contact them
+            safety = [self.replies.text("risk_safety", lang)] if decision.reason == "risk" else []
+            return Handoff(
+                decision, None, "\n\n".join([*safety, self.replies.text("handoff_deferred", lang)])
+            )
         position = self.queue.position(filed.ticket)
         notices = []
         if decision.reason == "risk":

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.domain import EmotionTrend, Lang, Understanding
 from assistant.lang import detect_lang, is_traditional
@@ -40,17 +41,22 @@ class UnderstandStage:
         self.turn_log = turn_log
         self.trend_turns = trend_turns
 
-    def run(self, text: str, conversation_id: str) -> Understood:
+    def run(self, text: str, conversation_id: str, vector: np.ndarray | None = None) -> Understood:
+        """``vector`` is the message's query embedding when the guard already computed it."""
         timings: dict[str, float] = {}
         lang = detect_lang(text)
-        started = time.perf_counter()
-        vector = self.embedder.embed_query(text)
-        timings["embed_query"] = (time.perf_counter() - started) * 1000
+        if vector is None:
+            started = time.perf_counter()
+            vector = self.embedder.embed_query(text)
+            timings["embed_query"] = (time.perf_counter() - started) * 1000
         understanding = None
         if self.classifier is not None:
             started = time.perf_counter()
             understanding = self.classifier.understand(text, lang, vector)
             timings["classify"] = (time.perf_counter() - started) * 1000
-            history = self.turn_log.recent_emotions(conversation_id, self.trend_turns - 1)
+            try:
+                history = self.turn_log.recent_emotions(conversation_id, self.trend_turns - 1)
+            except SQLAlchemyError:
+                history = []  # the database is down: this turn's emotion alone
             understanding.trend = EmotionTrend(recent=[*history, understanding.emotion])
         return Understood(lang, is_traditional(text), vector, understanding, timings)

@@ -2,54 +2,25 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
 from assistant.domain import Chunk
 from assistant.retrieval.index import ChromaIndex, SearchFilter
+from tests.servers import chroma_server as running_chroma
 
 TODAY = date(2026, 11, 26)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    executable = shutil.which("chroma") or str(Path(__import__("sys").executable).with_name("chroma"))
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    process = subprocess.Popen(
-        [executable, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the Chroma server did not start")
+    with running_chroma(tmp_path_factory.mktemp("chroma-server")) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(params=["embedded", "server"])

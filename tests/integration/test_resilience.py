@@ -1,0 +1,122 @@
+"""Fault injection: the LLM endpoint down, slow, rate-limited, failing or malformed; the vector store
+down. Customers always get a cited answer or an abstention with an offer of a person, in bounded time."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.container import Services
+from evals.stub_llm import StubLLM
+
+pytestmark = pytest.mark.slow
+QUESTION = "What is the annual fee of the platinum credit card?"
+
+
+def services_for(
+    kb_services: Services, kb_data_dir: Path, tmp_path: Path, base_url: str, **overrides
+) -> Services:  # type: ignore[no-untyped-def]
+    settings = Settings(
+        data_dir=kb_data_dir,
+        database=f"sqlite:///{tmp_path / 'r.db'}",
+        llm_base_url=base_url,
+        llm_first_token_timeout_s=1.0,
+        llm_timeout_s=2.0,
+        _env_file=None,
+        **overrides,
+    )  # type: ignore[call-arg]
+    return Services(settings, embedder=kb_services.embedder)
+
+
+@pytest.fixture
+def stub():
+    with StubLLM() as server:
+        yield server
+
+
+def test_a_healthy_endpoint_answers_with_the_llm(kb_services, kb_data_dir, tmp_path, stub):
+    result = services_for(kb_services, kb_data_dir, tmp_path, stub.base_url).pipeline.ask(QUESTION)
+    assert result.answer.kind == "llm" and "1,200" in result.answer.text and stub.requests == 1
+
+
+@pytest.mark.parametrize("mode", ["error500", "error429"])
+def test_5xx_and_429_are_retried_with_backoff_then_answered_extractively(
+    kb_services, kb_data_dir, tmp_path, stub, mode
+):
+    stub.mode = mode
+    result = services_for(kb_services, kb_data_dir, tmp_path, stub.base_url, llm_attempts=3).pipeline.ask(
+        QUESTION
+    )
+    assert stub.requests == 3
+    assert result.answer.kind == "extractive" and result.answer.citations and "1,200" in result.answer.text
+    assert result.answer.fallback_reason == "language model unavailable"
+
+
+def test_a_slow_endpoint_is_not_retried_and_the_answer_comes_within_3_s_of_the_timeout(
+    kb_services, kb_data_dir, tmp_path, stub
+):
+    stub.mode, stub.slow_s = "slow", 10.0
+    services = services_for(kb_services, kb_data_dir, tmp_path, stub.base_url)
+    started = time.monotonic()
+    result = services.pipeline.ask(QUESTION)
+    elapsed = time.monotonic() - started
+    assert result.answer.kind == "extractive" and result.answer.citations
+    assert stub.requests == 1 and elapsed < 1.0 + 3.0, elapsed
+
+
+def test_malformed_output_falls_back_to_the_cited_extractive_answer(kb_services, kb_data_dir, tmp_path, stub):
+    stub.mode = "malformed"
+    result = services_for(kb_services, kb_data_dir, tmp_path, stub.base_url).pipeline.ask(QUESTION)
+    assert result.answer.kind == "extractive" and result.answer.citations
+
+
+def test_an_unreachable_endpoint_opens_the_circuit_so_later_turns_do_not_wait(
+    kb_services, kb_data_dir, tmp_path
+):
+    with StubLLM() as stub:
+        url = stub.base_url  # the port is closed once the block ends
+    services = services_for(kb_services, kb_data_dir, tmp_path, url, llm_attempts=2, llm_breaker_failures=2)
+    for _ in range(2):
+        assert services.pipeline.ask(QUESTION).answer.kind == "extractive"
+    assert services.chat_model.breaker.state == "open"  # type: ignore[attr-defined]
+    started = time.monotonic()
+    result = services.pipeline.ask(QUESTION)
+    assert result.answer.kind == "extractive" and time.monotonic() - started < 1.0
+
+
+def test_the_circuit_closes_again_when_the_endpoint_recovers(kb_services, kb_data_dir, tmp_path, stub):
+    stub.mode = "error500"
+    services = services_for(
+        kb_services,
+        kb_data_dir,
+        tmp_path,
+        stub.base_url,
+        llm_attempts=1,
+        llm_breaker_failures=1,
+        llm_breaker_cooldown_s=0.2,
+    )
+    assert services.pipeline.ask(QUESTION).answer.kind == "extractive"
+    stub.mode = "ok"
+    time.sleep(0.3)
+    assert services.pipeline.ask(QUESTION).answer.kind == "llm"
+    assert services.chat_model.breaker.state == "closed"  # type: ignore[attr-defined]
+
+
+def test_with_the_vector_store_down_answers_come_from_keyword_search_with_a_notice(kb_services, tmp_path):
+    from tests.servers import chroma_server
+
+    with chroma_server(tmp_path / "chroma") as (url, process):
+        settings = Settings(data_dir=tmp_path / "data", chroma_url=url, answers="extractive", _env_file=None)  # type: ignore[call-arg]
+        services = Services(settings, embedder=kb_services.embedder)
+        docs = Path(__file__).parents[2] / "knowledge" / "docs" / "en"
+        services.ingestor.ingest([docs / "credit-card-platinum.md", docs / "fee-schedule.md"])
+        services.retriever.refresh()
+        assert services.pipeline.ask(QUESTION).answer.citations
+        process.terminate()
+        process.wait(timeout=10)
+        result = services.pipeline.ask(QUESTION)
+    assert result.answer.kind == "extractive" and "1,200" in result.answer.text and result.answer.citations
+    assert "reduced mode" in result.answer.text
