@@ -3,14 +3,19 @@ down. Customers always get a cited answer or an abstention with an offer of a pe
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
+from assistant.config import PROJECT_ROOT, Settings
 from assistant.container import Services
+from assistant.handoff.outbox import HandoffOutbox, PendingHandoff
 from evals.stub_llm import StubLLM
+from tests.servers import chroma_server, free_port
 
 pytestmark = pytest.mark.slow
 QUESTION = "What is the annual fee of the platinum credit card?"
@@ -106,8 +111,6 @@ def test_the_circuit_closes_again_when_the_endpoint_recovers(kb_services, kb_dat
 
 
 def test_with_the_vector_store_down_answers_come_from_keyword_search_with_a_notice(kb_services, tmp_path):
-    from tests.servers import chroma_server
-
     with chroma_server(tmp_path / "chroma") as (url, process):
         settings = Settings(data_dir=tmp_path / "data", chroma_url=url, answers="extractive", _env_file=None)  # type: ignore[call-arg]
         services = Services(settings, embedder=kb_services.embedder)
@@ -120,3 +123,42 @@ def test_with_the_vector_store_down_answers_come_from_keyword_search_with_a_noti
         result = services.pipeline.ask(QUESTION)
     assert result.answer.kind == "extractive" and "1,200" in result.answer.text and result.answer.citations
     assert "reduced mode" in result.answer.text
+
+
+def test_with_the_queue_database_down_the_handoff_is_kept_and_filed_once_it_is_back(kb_services, kb_data_dir):
+    script = ["bash", str(PROJECT_ROOT / "scripts" / "postgres.sh")]
+    directory = tempfile.mkdtemp(prefix="ba-pg-down-", dir="/tmp")
+    port = str(free_port())
+    try:
+        started = subprocess.run(
+            [*script, "start", directory, port], check=True, capture_output=True, text=True
+        )
+        settings = Settings(
+            data_dir=kb_data_dir,
+            database=started.stdout.strip().splitlines()[-1],
+            answers="extractive",
+            _env_file=None,
+        )  # type: ignore[call-arg]
+        services = Services(settings, embedder=kb_services.embedder)
+        services.__dict__["outbox"] = HandoffOutbox(Path(directory) / "outbox.jsonl", services.queue)
+        services.pipeline.ask("hello", "c0")  # migrations run while the database is up
+        subprocess.run([*script, "stop", directory], check=True)
+
+        result = services.pipeline.ask("I want to talk to a real person", "c1")
+        assert result.handoff.decision and result.ticket is None
+        assert "contact you" in result.answer.text
+        assert len(services.outbox.pending()) == 1
+        assert services.outbox.flush() == 0, "still down: kept, not dropped"
+
+        subprocess.run([*script, "start", directory, port], check=True, capture_output=True)
+        assert services.outbox.flush() == 1 and services.outbox.pending() == []
+        assert [t.conversation_id for t in services.queue.waiting()] == ["c1"]
+        again = PendingHandoff(
+            conversation_id="c1", decision=result.handoff, idempotency_key="c1:retry", lang="en"
+        )
+        services.outbox.put(again)
+        services.outbox.flush()
+        assert services.queue.count() == 1, "a handoff filed twice is still one ticket"
+    finally:
+        subprocess.run([*script, "stop", directory], check=False)
+        shutil.rmtree(directory, ignore_errors=True)
