@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from assistant.access import check_production_logins
 from assistant.config import AnswerMode, Settings
 from assistant.container import Services, local_llm
 from assistant.domain import PRIORITY_NAMES, TurnResult
@@ -183,6 +184,7 @@ def serve(
     settings = Settings()
     updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = settings.model_copy(update=updates)
+    check_production_logins(settings.environment, settings.staff)
     services = Services(settings)
     services.ensure_knowledge_indexed()
     # A service manager stops us with SIGTERM: exit normally so the LLM server is stopped too.

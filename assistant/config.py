@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.access import DEFAULT_STAFF, StaffLogin
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 EmbedderName = Literal["e5-multilingual", "minilm-en"]
@@ -76,8 +78,10 @@ class Settings(BaseSettings):
     handoff_anger_min_intensity: float = 0.4
     handoff_unanswered_turns: int = 2
     handoff_summary: Literal["llm", "extractive"] = "llm"
-    # Agent console logins: {"username": "password"}. Development defaults; issue 8 adds roles.
-    agent_logins: dict[str, SecretStr] = {"agent": SecretStr("agent")}
+    # Staff logins and roles, as JSON: {"alice": {"password": "...", "roles": ["agent"]}}.
+    # The defaults are for development only; any other environment refuses them at start-up.
+    environment: Literal["development", "staging", "production"] = "development"
+    staff: dict[str, StaffLogin] = DEFAULT_STAFF
 
     # Web UI
     host: str = "127.0.0.1"

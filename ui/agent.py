@@ -5,11 +5,11 @@ The handlers are plain functions of (state, inputs) so tests can drive them as G
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import gradio as gr
 
+from assistant.access import authenticate
 from assistant.config import Settings
 from assistant.domain import PRIORITY_NAMES
 from assistant.handoff.conversations import Message
@@ -20,12 +20,9 @@ SOURCE_LABELS = {"customer": "Customer", "assistant": "AI assistant", "agent": "
 
 
 def check_login(settings: Settings, username: str, password: str) -> str | None:
-    """The agent's name when the credentials match one configured login; constant-time comparison."""
-    expected = settings.agent_logins.get((username or "").strip())
-    if expected is None:
-        return None
-    ok = hmac.compare_digest(expected.get_secret_value().encode(), (password or "").encode())
-    return username.strip() if ok else None
+    """The agent's name when the credentials match a staff login with the agent role."""
+    user = authenticate(settings.staff, username, password)
+    return user.name if user is not None and user.can("agent") else None
 
 
 def _waiting(seconds: float) -> str:

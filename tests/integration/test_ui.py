@@ -32,8 +32,15 @@ def test_chat_streams_an_answer_and_shows_expandable_sources(kb_services: Servic
 
 
 def test_agent_console_requires_a_configured_login() -> None:
-    settings = Settings(agent_logins={"alice": "s3cret"}, _env_file=None)  # type: ignore[call-arg, arg-type]
+    staff = {
+        "alice": {"password": "s3cret", "roles": ["agent"]},
+        "erin": {"password": "ed1tor", "roles": ["editor"]},
+        "root": {"password": "r00t", "roles": ["admin"]},
+    }
+    settings = Settings(staff=staff, _env_file=None)  # type: ignore[call-arg, arg-type]
     assert check_login(settings, "alice", "s3cret") == "alice"
+    assert check_login(settings, "root", "r00t") == "root", "admins may do everything"
+    assert check_login(settings, "erin", "ed1tor") is None, "an editor is not an agent"
     assert check_login(settings, "alice", "wrong") is None
     assert check_login(settings, "mallory", "s3cret") is None
     assert check_login(settings, "", "") is None
