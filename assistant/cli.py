@@ -19,6 +19,7 @@ from assistant.access import check_production_logins
 from assistant.config import AnswerMode, Settings
 from assistant.container import Services, local_llm
 from assistant.domain import PRIORITY_NAMES, TurnResult
+from assistant.errors import TerminalError
 from assistant.pipeline import TurnDelta, TurnDone
 
 app = typer.Typer(
@@ -184,7 +185,11 @@ def serve(
     settings = Settings()
     updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = settings.model_copy(update=updates)
-    check_production_logins(settings.environment, settings.staff)
+    try:
+        check_production_logins(settings.environment, settings.staff)
+    except TerminalError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from exc
     services = Services(settings)
     services.ensure_knowledge_indexed()
     # A service manager stops us with SIGTERM: exit normally so the LLM server is stopped too.

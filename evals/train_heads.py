@@ -100,12 +100,15 @@ def main() -> None:
     y = np.array([intent_labels.index(label) for _, label in intent_rows])
     intent = LogisticRegression(C=50.0, max_iter=3000).fit(x, y)
     report = {
+        "dev_fraction": args.dev_fraction,
         "intent_dev_accuracy_banking77": float(
             np.mean(
                 intent.predict(cache.embed([t for t, _ in dev]))
                 == [intent_labels.index(lbl) for _, lbl in dev]
             )
-        ),
+        )
+        if dev
+        else None,
         "intent_zh_test_accuracy": float(
             np.mean(
                 intent.predict(cache.embed([t for t, _ in ours("zh_test")]))
