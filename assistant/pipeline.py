@@ -150,12 +150,17 @@ class Pipeline:
             answer=answer,
             retrieved=retrieval.chunks if retrieval else [],
         )
-        if not with_person and guarded.refusal is None:
+        # A refused message may still need a person (a fraud victim whose story reads like an attack):
+        # it goes to the queue, never to the LLM. Limit refusals (too long, too fast) do not.
+        limited = guarded.verdict.category in ("too_long", "rate_limited")
+        if not with_person and not limited:
             with timer.stage("handoff"):
                 handoff = self.handoff.run(
                     text, lang, conversation_id, message_key, understood.understanding, answer
                 )
             result.handoff, result.ticket = handoff.decision, handoff.ticket
+            if handoff.decision and answer.kind == "refused":
+                answer = answer.model_copy(update={"text": ""})  # the handoff notice replaces the refusal
             if handoff.notice:
                 separator = "\n\n" if answer.text else ""
                 yield TurnDelta(separator + handoff.notice)

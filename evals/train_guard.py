@@ -5,7 +5,9 @@ from PyPI, read, never installed or run) and the training half of our attack set
 thousand ordinary bank messages (Banking77, our Chinese and conversational intents, our emotion
 messages, retrieval questions) and the training half of our benign look-alikes. The other halves of
 our attack and benign sets are held out and reported; the threshold keeps the false-positive rate on
-the training negatives at or below --max-fpr.
+the training negatives at or below --max-fpr, and is at least --min-threshold (chosen after seeing
+one-word staff requests refused at 0.5 and the held-out rates at 0.5 to 0.9, so the held-out
+numbers are slightly optimistic).
 
 Usage: .venv/bin/python -m evals.train_guard [--out assistant/guard/models]
 """
@@ -73,6 +75,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "assistant" / "guard" / "models")
     parser.add_argument("--max-fpr", type=float, default=0.01)
+    # 0.7, not 0.5: at 0.5 one-word requests such as "agent" or "representative" were refused.
+    parser.add_argument("--min-threshold", type=float, default=0.7)
     args = parser.parse_args()
 
     attacks_train, attacks_held = split(read_jsonl(GUARD_DATA / "injection_attacks.jsonl"))
@@ -85,7 +89,7 @@ def main() -> None:
     head = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced").fit(x, y)
 
     negative_scores = head.predict_proba(cache.embed(negatives))[:, 1]
-    threshold = float(max(0.5, np.quantile(negative_scores, 1 - args.max_fpr)))
+    threshold = float(max(args.min_threshold, np.quantile(negative_scores, 1 - args.max_fpr)))
     report: dict[str, object] = {
         "threshold": threshold,
         "positives": len(positives),
