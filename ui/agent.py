@@ -166,10 +166,10 @@ def build_agent_tab(desk: HandoffDesk, settings: Settings) -> None:
     def take_next(agent: str | None) -> tuple[Any, ...]:
         if not agent:
             return open_ticket(None, None, "Sign in first.")
-        for ticket in desk.waiting():
-            if desk.claim(ticket.id, agent) is not None:
-                return open_ticket(agent, ticket.id, f"You have ticket {ticket.id}.")
-        return open_ticket(agent, None, "Nobody is waiting.")
+        ticket = desk.claim_next(agent)
+        if ticket is None:
+            return open_ticket(agent, None, "Nobody is waiting.")
+        return open_ticket(agent, ticket.id, f"You have ticket {ticket.id}.")
 
     claim_button.click(claim, [agent_state, ticket_number], opened)
     claim_next.click(take_next, [agent_state], opened)

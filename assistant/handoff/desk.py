@@ -158,7 +158,13 @@ class HandoffDesk:
         return self.queue.waiting()
 
     def claim(self, ticket_id: int, agent: str) -> Ticket | None:
-        ticket = self.queue.claim(ticket_id, agent)
+        return self._joined(self.queue.claim(ticket_id, agent), agent)
+
+    def claim_next(self, agent: str) -> Ticket | None:
+        return self._joined(self.queue.claim_next(agent), agent)
+
+    def _joined(self, ticket: Ticket | None, agent: str) -> Ticket | None:
+        """Tell the customer a person has joined."""
         if ticket is not None:
             lang = _lang(ticket.lang)
             self.conversations.append(

@@ -258,9 +258,6 @@ class HandoffQueue:
         """Queued tickets, most urgent first, then longest waiting."""
         return self.with_status("queued")
 
-    def claimed_by(self, agent: str) -> list[Ticket]:
-        return [t for t in self.with_status("claimed") if t.claimed_by == agent]
-
     def with_status(self, status: TicketStatus) -> list[Ticket]:
         query = (
             select(handoff_tickets)
@@ -274,20 +271,6 @@ class HandoffQueue:
         with self.engine.connect() as conn:
             row = (
                 conn.execute(select(handoff_tickets).where(handoff_tickets.c.id == ticket_id))
-                .mappings()
-                .first()
-            )
-        return _ticket(row) if row else None
-
-    def open_ticket(self, conversation_id: str) -> Ticket | None:
-        with self.engine.connect() as conn:
-            row = (
-                conn.execute(
-                    select(handoff_tickets).where(
-                        handoff_tickets.c.conversation_id == conversation_id,
-                        handoff_tickets.c.status.in_(OPEN_STATUSES),
-                    )
-                )
                 .mappings()
                 .first()
             )
