@@ -23,7 +23,9 @@ def open_database(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A database that does not answer must not hold a customer's turn: fail fast, the caller degrades.
+    connect_args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def as_utc(value: datetime) -> datetime:
