@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     retrieval_top_k: int = 3
     retrieval_candidates: int = 20
     rrf_k: int = 60
+    vector_timeout_s: float = 5.0  # a slower vector search is dropped for keyword search alone
     # Below this cosine similarity of the best passage the sources cannot answer: abstain.
     min_dense_similarity: float = 0.83
 

@@ -92,6 +92,7 @@ class Services:
             top_k=self.settings.retrieval_top_k,
             candidates=self.settings.retrieval_candidates,
             rrf_k=self.settings.rrf_k,
+            dense_timeout_s=self.settings.vector_timeout_s,
         )
 
     @cached_property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
@@ -37,8 +38,18 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int) -> dict[str, float
 
 class HybridRetriever:
     def __init__(
-        self, embedder: Embedder, index: VectorIndex, top_k: int = 4, candidates: int = 20, rrf_k: int = 60
+        self,
+        embedder: Embedder,
+        index: VectorIndex,
+        top_k: int = 4,
+        candidates: int = 20,
+        rrf_k: int = 60,
+        dense_timeout_s: float = 5.0,
     ) -> None:
+        # Vector stores' clients do not all take a timeout (Chroma's HTTP client waits forever):
+        # searches run on a small pool, and one that is too slow is abandoned for keyword search.
+        self._searches = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-search")
+        self.dense_timeout_s = dense_timeout_s
         self.embedder = embedder
         self.index = index
         self.top_k = top_k
@@ -89,7 +100,8 @@ class HybridRetriever:
         started = time.perf_counter()
         keyword_only = False
         try:
-            dense = self.index.search(vector, self.candidates, where)
+            search = self._searches.submit(self.index.search, vector, self.candidates, where)
+            dense = search.result(timeout=self.dense_timeout_s)
         except Exception as exc:  # any vector-store failure: answer from keyword search alone
             logger.warning("Vector store unavailable (%s); keyword search only", exc)
             dense, keyword_only = [], True

@@ -83,3 +83,21 @@ def test_handoff_through_the_ui_customer_asks_agent_claims_they_talk_agent_hands
     history, seen = poll_staff_messages(conversations, "web-1", history, seen)
     history = list(respond(pipeline, "白金卡年费多少？", history, "web-1"))[-1]
     assert any("1,200" in m["content"] for m in history[-4:])
+
+
+def test_a_customer_session_sees_only_its_own_conversation(kb_services, kb_data_dir, tmp_path):
+    settings = Settings(
+        data_dir=kb_data_dir,
+        answers="extractive",
+        database=f"sqlite:///{tmp_path / 'iso.db'}",
+        _env_file=None,
+    )  # type: ignore[call-arg]
+    services = Services(settings, embedder=kb_services.embedder)
+    list(respond(services.pipeline, "I want to speak to a person", [], "session-a"))
+    list(respond(services.pipeline, "What is the gold card annual fee?", [], "session-b"))
+    ticket = services.desk.claim_next("alice")
+    assert ticket is not None and ticket.conversation_id == "session-a"
+    services.desk.send(ticket.id, "alice", "Hello A, here is your private answer.")
+    seen_by_b, _ = poll_staff_messages(services.conversations, "session-b", [], 0)
+    seen_by_a, _ = poll_staff_messages(services.conversations, "session-a", [], 0)
+    assert seen_by_b == [] and any("private answer" in m["content"] for m in seen_by_a)
