@@ -119,6 +119,7 @@ class Services:
             bank_name=BANK_NAME,
             max_answer_tokens=self.settings.llm_max_answer_tokens,
             min_dense_similarity=self.settings.min_dense_similarity,
+            max_source_chars=self.settings.llm_max_source_chars,
         )
 
     @cached_property

@@ -92,7 +92,9 @@ class Answerer:
         bank_name: dict[Lang, str],
         max_answer_tokens: int,
         min_dense_similarity: float,
+        max_source_chars: int = 6000,
     ) -> None:
+        self.max_source_chars = max_source_chars
         self.chat_model = chat_model
         self.prompt = prompt
         self.bank_name = bank_name
@@ -113,7 +115,7 @@ class Answerer:
             reason = None if not request.use_llm else "no language model configured"
             yield self._done(request, self._extractive(request, sources, reason), None)
             return
-        yield from self._generate(request, sources)
+        yield from self._generate(request, within_budget(sources, self.max_source_chars))
 
     def _generate(self, request: AnswerRequest, sources: list[RetrievedChunk]) -> Iterator[AnswerEvent]:
         assert self.chat_model is not None
@@ -200,6 +202,19 @@ class Answerer:
     @staticmethod
     def _script(text: str, traditional: bool) -> str:
         return to_traditional(text) if traditional else text
+
+
+def within_budget(sources: list[RetrievedChunk], max_chars: int) -> list[RetrievedChunk]:
+    """The best-ranked passages that fit the prompt's budget (always at least the best one)."""
+    kept: list[RetrievedChunk] = []
+    used = 0
+    for hit in sources:
+        size = len(hit.chunk.contextual_text())
+        if kept and used + size > max_chars:
+            break
+        kept.append(hit)
+        used += size
+    return kept
 
 
 def format_sources(sources: list[RetrievedChunk]) -> str:
