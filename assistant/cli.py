@@ -55,6 +55,14 @@ def main(
     logging.getLogger("jieba").setLevel(logging.WARNING)
 
 
+def _progress(disable: bool = False) -> Progress:
+    """A progress bar on stderr, so stdout stays clean for --json."""
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=disable,
+    )  # fmt: skip
+
+
 def _progress_factory(progress: Progress) -> Callable[[int, str], Callable[[int], None]]:
     def start(total: int, label: str) -> Callable[[int], None]:
         task = progress.add_task(label, total=total)
@@ -70,10 +78,7 @@ def ingest(
 ) -> None:
     """Index documents incrementally: unchanged files skipped, changed ones replaced, deleted ones removed."""
     services = Services(Settings())
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=as_json,
-    ) as progress:  # fmt: skip
+    with _progress(disable=as_json) as progress:
         report = services.ingestor.ingest(paths, progress=_progress_factory(progress))
     if as_json:
         typer.echo(json.dumps(report.model_dump(), ensure_ascii=False, indent=2))
@@ -348,6 +353,56 @@ def replay(
                     }
                 sys.stdout.write(json.dumps(output, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
+
+
+@app.command("eval")
+def evaluate(
+    answers: Annotated[AnswerMode | None, typer.Option(help="llm, or extractive to skip the LLM.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions (a quick run).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Report folder (default evals/reports/<timestamp>).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Run the answer-quality set through the real pipeline and write a JSON report.
+
+    Offline metrics always (ragas reference-id context recall/precision, chrF, BLEU, semantic
+    similarity; abstention, figures, citations, latency). LLM-judged metrics are not run yet and are
+    reported as skipped: no default remote judge is ever called.
+    """
+    import tempfile
+    from datetime import datetime
+
+    from assistant.config import PROJECT_ROOT
+    from assistant.evaluation.answers import answer_report, load_cases, run_cases, write_report
+
+    settings = Settings()
+    if answers:
+        settings = settings.model_copy(update={"answers": answers})
+    cases = load_cases(PROJECT_ROOT / "evals" / "datasets" / "answers" / "questions.jsonl")[:limit]
+    with tempfile.TemporaryDirectory(prefix="bank-assistant-eval-") as scratch:
+        services = Services(settings.model_copy(update={"database": f"sqlite:///{scratch}/eval.db"}))
+        services.ensure_knowledge_indexed()
+        with local_llm(settings), _progress(disable=as_json) as progress:
+            task = progress.add_task("questions", total=len(cases))
+            results = run_cases(
+                services.pipeline, cases, settings.answers == "llm", lambda: progress.advance(task)
+            )
+        report = {
+            "created": datetime.now().isoformat(timespec="seconds"),
+            "answers": settings.answers,
+            "answer_quality": answer_report(results, services.embedder),
+            "llm_judged": "skipped: no judge endpoint configured",
+        }
+    folder = out or PROJECT_ROOT / "evals" / "reports" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = write_report(report, folder)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False))
+        return
+    overall = report["answer_quality"]["overall"]
+    for name, value in overall.items():
+        typer.echo(f"{name:32} {value}")
+    typer.echo(f"report: {path}")
 
 
 @app.command()

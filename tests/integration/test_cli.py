@@ -53,3 +53,19 @@ def test_ingest_reports_bad_files_and_keeps_going(tmp_path: Path) -> None:
     assert "UTF-8" in reasons["latin1.txt"] and "empty" in reasons["empty.md"]
     again = run_cli("ingest", str(docs), data_dir=tmp_path / "data")
     assert again.stdout.startswith("No changes")
+
+
+def test_eval_runs_offline_and_writes_a_json_report(kb_data_dir: Path, tmp_path: Path) -> None:
+    done = run_cli(
+        "eval", "--answers", "extractive", "--limit", "6", "--out", str(tmp_path / "report"), "--json",
+        data_dir=kb_data_dir,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    assert report == json.loads(done.stdout)
+    overall = report["answer_quality"]["overall"]
+    assert overall["questions"] == 6
+    for metric in ("context_recall_by_id", "chrf", "bleu", "semantic_similarity", "numeric_accuracy"):
+        assert 0.0 <= overall[metric] <= 1.0, metric
+    assert report["llm_judged"].startswith("skipped")
+    assert {"p50", "p95"} <= set(report["answer_quality"]["latency_ms"]["total"])

@@ -1,0 +1,200 @@
+"""Answer quality over evals/datasets/answers: run the real pipeline, then score what it did.
+
+Ragas supplies the metrics that need no LLM (reference-id context recall and precision, chrF,
+semantic similarity with our own embedder); BLEU comes from sacrebleu directly because ragas splits
+English references on ". " and scores multi-sentence answers wrongly. Our own metrics say what a bank
+asks first: does it abstain when the documents don't say, does it answer when they do, are the
+figures right, and do its citations point at the right documents.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from assistant.domain import Lang
+from assistant.pipeline import Pipeline
+from assistant.retrieval.embedder import Embedder
+
+
+class ReferenceDoc(BaseModel):
+    doc_id: str
+    section: str
+
+
+class AnswerCase(BaseModel):
+    id: str
+    lang: Lang
+    question: str
+    answerable: bool
+    reference_answer: str
+    reference_docs: list[ReferenceDoc]
+    kind: str
+    numbers: list[str] = []
+
+
+class CaseResult(BaseModel):
+    case: AnswerCase
+    answer: str
+    answer_kind: str
+    abstained: bool
+    cited_doc_ids: list[str]
+    retrieved_doc_ids: list[str]
+    retrieved_texts: list[str]
+    timings_ms: dict[str, float]
+
+
+def load_cases(path: Path) -> list[AnswerCase]:
+    return [AnswerCase.model_validate_json(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def run_cases(
+    pipeline: Pipeline, cases: Iterable[AnswerCase], use_llm: bool, advance: Callable[[], None] = lambda: None
+) -> list[CaseResult]:
+    results = []
+    for number, case in enumerate(cases):
+        turn = pipeline.ask(case.question, f"eval-{number}-{case.id}", use_llm=use_llm)
+        results.append(
+            CaseResult(
+                case=case,
+                answer=turn.answer.text,
+                answer_kind=turn.answer.kind,
+                abstained=turn.answer.abstained,
+                cited_doc_ids=[c.doc_id for c in turn.answer.citations],
+                retrieved_doc_ids=[hit.chunk.doc_id for hit in turn.retrieved],
+                retrieved_texts=[hit.chunk.text for hit in turn.retrieved],
+                timings_ms=turn.timings_ms,
+            )
+        )
+        advance()
+    return results
+
+
+def _digits(text: str) -> str:
+    """Numbers compared without thousands separators or currency signs: '¥1,200' ~ '1200'."""
+    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
+
+
+def has_numbers(answer: str, numbers: list[str]) -> bool:
+    normalised = _digits(answer)
+    return all(_digits(n) in normalised for n in numbers)
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(float(np.mean(values)), 4) if values else None
+
+
+def own_metrics(results: list[CaseResult]) -> dict[str, Any]:
+    answerable = [r for r in results if r.case.answerable]
+    unanswerable = [r for r in results if not r.case.answerable]
+    answered = [r for r in answerable if not r.abstained]
+    numeric = [r for r in answered if r.case.numbers]
+    cited = [r for r in answered if r.cited_doc_ids]
+
+    def cites_reference(doc_ids: list[str], case: AnswerCase) -> float:
+        return float(bool(set(doc_ids) & {d.doc_id for d in case.reference_docs}))
+
+    return {
+        "questions": len(results),
+        "abstained_when_unanswerable": _mean([float(r.abstained) for r in unanswerable]),
+        "abstained_when_answerable": _mean([float(r.abstained) for r in answerable]),
+        # Of the answers given, those whose figures are all there (numbers compared without separators).
+        "numeric_accuracy": _mean([float(has_numbers(r.answer, r.case.numbers)) for r in numeric]),
+        # Of the answers with citations, those citing at least one reference document.
+        "citation_validity": _mean(
+            [float(bool(set(r.cited_doc_ids) & {d.doc_id for d in r.case.reference_docs})) for r in cited]
+        ),
+        "reference_doc_retrieved": _mean(
+            [
+                float(bool(set(r.retrieved_doc_ids) & {d.doc_id for d in r.case.reference_docs}))
+                for r in answerable
+            ]
+        ),
+    }
+
+
+def ragas_metrics(results: list[CaseResult], embedder: Embedder) -> dict[str, Any]:
+    """Reference-id context recall/precision, chrF, BLEU and semantic similarity on answerable questions."""
+    import sacrebleu
+
+    from assistant.evaluation.ragas_offline import score_offline
+
+    answerable = [r for r in results if r.case.answerable]
+    if not answerable:
+        return {}
+    rows = [
+        {
+            "user_input": r.case.question,
+            "response": r.answer,
+            "reference": r.case.reference_answer,
+            "retrieved_contexts": r.retrieved_texts or [""],
+            "retrieved_context_ids": r.retrieved_doc_ids or ["none"],
+            "reference_context_ids": [d.doc_id for d in r.case.reference_docs],
+        }
+        for r in answerable
+    ]
+    scores = score_offline(rows, embedder)
+    bleu = [
+        sacrebleu.sentence_bleu(r.answer, [r.case.reference_answer], tokenize="zh").score / 100
+        for r in answerable
+    ]
+    return {name: _mean(values) for name, values in scores.items()} | {"bleu": _mean(bleu)}
+
+
+def latency(results: list[CaseResult]) -> dict[str, dict[str, float]]:
+    stages = sorted({stage for r in results for stage in r.timings_ms})
+    report = {}
+    for stage in stages:
+        values = [r.timings_ms[stage] for r in results if stage in r.timings_ms]
+        report[stage] = {
+            "p50": round(float(np.percentile(values, 50)), 1),
+            "p95": round(float(np.percentile(values, 95)), 1),
+        }
+    return report
+
+
+def answer_report(results: list[CaseResult], embedder: Embedder) -> dict[str, Any]:
+    by_lang: dict[str, Any] = {}
+    for lang in ("en", "zh"):
+        subset = [r for r in results if r.case.lang == lang]
+        if subset:
+            by_lang[lang] = own_metrics(subset) | ragas_metrics(subset, embedder)
+    return {
+        "overall": own_metrics(results) | ragas_metrics(results, embedder),
+        "by_language": by_lang,
+        "latency_ms": latency(results),
+        "failures": [failure(r) for r in results if failure(r)],
+    }
+
+
+def failure(r: CaseResult) -> dict[str, Any] | None:
+    """Why a question counts as failed, with what was retrieved (retrieval or generation?), or None."""
+    if not r.case.answerable:
+        why = None if r.abstained else "answered a question the documents do not answer"
+    elif r.abstained:
+        why = "abstained on an answerable question"
+    else:
+        why = "figures missing" if r.case.numbers and not has_numbers(r.answer, r.case.numbers) else None
+    if why is None:
+        return None
+    return {
+        "id": r.case.id,
+        "question": r.case.question,
+        "why": why,
+        "answer": r.answer,
+        "reference_docs": [d.doc_id for d in r.case.reference_docs],
+        "retrieved_doc_ids": r.retrieved_doc_ids,
+    }
+
+
+def write_report(report: dict[str, Any], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "report.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
