@@ -363,8 +363,12 @@ def evaluate(
         Path | None, typer.Option(help="Report folder (default evals/reports/<timestamp>).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    gate: Annotated[bool, typer.Option("--gate", help="Exit 1 when a metric crosses its threshold.")] = False,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="Thresholds file (default evals/thresholds.yaml).")
+    ] = None,
 ) -> None:
-    """Run the answer-quality set through the real pipeline and write a JSON report.
+    """Run the answer-quality and handoff sets through the real pipeline and write a JSON report.
 
     Offline metrics always (ragas reference-id context recall/precision, chrF, BLEU, semantic
     similarity; abstention, figures, citations, latency). LLM-judged metrics are not run yet and are
@@ -375,11 +379,15 @@ def evaluate(
 
     from assistant.config import PROJECT_ROOT
     from assistant.evaluation.answers import answer_report, load_cases, run_cases, write_report
+    from assistant.evaluation.gate import gate_failures
+    from assistant.evaluation.handoff import handoff_report, load_conversations
 
     settings = Settings()
     if answers:
         settings = settings.model_copy(update={"answers": answers})
-    cases = load_cases(PROJECT_ROOT / "evals" / "datasets" / "answers" / "questions.jsonl")[:limit]
+    datasets = PROJECT_ROOT / "evals" / "datasets"
+    cases = load_cases(datasets / "answers" / "questions.jsonl")[:limit]
+    conversations = load_conversations(datasets / "handoff" / "conversations.jsonl")[:limit]
     with tempfile.TemporaryDirectory(prefix="bank-assistant-eval-") as scratch:
         services = Services(settings.model_copy(update={"database": f"sqlite:///{scratch}/eval.db"}))
         services.ensure_knowledge_indexed()
@@ -388,21 +396,27 @@ def evaluate(
             results = run_cases(
                 services.pipeline, cases, settings.answers == "llm", lambda: progress.advance(task)
             )
-        report = {
-            "created": datetime.now().isoformat(timespec="seconds"),
-            "answers": settings.answers,
-            "answer_quality": answer_report(results, services.embedder),
-            "llm_judged": "skipped: no judge endpoint configured",
-        }
+            report: dict[str, Any] = {
+                "created": datetime.now().isoformat(timespec="seconds"),
+                "answers": settings.answers,
+                "answer_quality": answer_report(results, services.embedder),
+                "handoff": handoff_report(services.pipeline, conversations, settings.answers == "llm"),
+                "llm_judged": "skipped: no judge endpoint configured",
+            }
     folder = out or PROJECT_ROOT / "evals" / "reports" / datetime.now().strftime("%Y%m%d-%H%M%S")
     path = write_report(report, folder)
+    failures = gate_failures(report, thresholds or PROJECT_ROOT / "evals" / "thresholds.yaml") if gate else []
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))
-        return
-    overall = report["answer_quality"]["overall"]
-    for name, value in overall.items():
-        typer.echo(f"{name:32} {value}")
-    typer.echo(f"report: {path}")
+    else:
+        for name, value in report["answer_quality"]["overall"].items():
+            typer.echo(f"{name:32} {value}")
+        typer.echo(f"handoff {report['handoff']['all']}")
+        typer.echo(f"report: {path}")
+    for failure in failures:
+        err.print(f"[red]gate[/red] {failure}")
+    if failures:
+        raise typer.Exit(code=1)
 
 
 @app.command()

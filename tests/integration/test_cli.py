@@ -55,17 +55,35 @@ def test_ingest_reports_bad_files_and_keeps_going(tmp_path: Path) -> None:
     assert again.stdout.startswith("No changes")
 
 
-def test_eval_runs_offline_and_writes_a_json_report(kb_data_dir: Path, tmp_path: Path) -> None:
+def test_eval_runs_offline_writes_a_json_report_and_passes_the_gate(
+    kb_data_dir: Path, tmp_path: Path
+) -> None:
+    """The offline gate CI relies on: the whole answer and handoff sets against evals/thresholds.yaml."""
     done = run_cli(
-        "eval", "--answers", "extractive", "--limit", "6", "--out", str(tmp_path / "report"), "--json",
+        "eval", "--answers", "extractive", "--out", str(tmp_path / "report"), "--json", "--gate",
         data_dir=kb_data_dir,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
     assert report == json.loads(done.stdout)
     overall = report["answer_quality"]["overall"]
-    assert overall["questions"] == 6
+    assert overall["questions"] == 180
     for metric in ("context_recall_by_id", "chrf", "bleu", "semantic_similarity", "numeric_accuracy"):
         assert 0.0 <= overall[metric] <= 1.0, metric
+    assert set(report["answer_quality"]["by_language"]) == {"en", "zh"}
+    assert {"precision", "recall"} <= set(report["handoff"]["all"])
     assert report["llm_judged"].startswith("skipped")
     assert {"p50", "p95"} <= set(report["answer_quality"]["latency_ms"]["total"])
+
+
+def test_the_eval_gate_fails_when_a_metric_is_below_its_floor(kb_data_dir: Path, tmp_path: Path) -> None:
+    strict = tmp_path / "thresholds.yaml"
+    strict.write_text(
+        "answer_quality:\n  semantic_similarity: {min: 0.999}\nhandoff:\n  recall: {min: 0.0}\n"
+    )
+    done = run_cli(
+        "eval", "--answers", "extractive", "--limit", "4", "--out", str(tmp_path / "r"), "--gate",
+        "--thresholds", str(strict), data_dir=kb_data_dir,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "semantic_similarity" in done.stderr and "recall" not in done.stderr
