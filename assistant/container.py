@@ -149,6 +149,7 @@ class Services:
         summarizer = Summarizer(
             self.chat_model if use_llm and s.handoff_summary == "llm" else None,
             PromptTemplate.load(s.prompts_dir, "summarize"),
+            self.replies,
         )
         return HandoffDesk(
             self.queue,

@@ -70,7 +70,10 @@ class DeskError(AssistantError):
 
 
 class Summarizer:
-    def __init__(self, chat_model: ChatModel | None, prompt: PromptTemplate, max_tokens: int = 200) -> None:
+    def __init__(
+        self, chat_model: ChatModel | None, prompt: PromptTemplate, replies: Replies, max_tokens: int = 200
+    ) -> None:
+        self.replies = replies
         self.chat_model = chat_model
         self.prompt = prompt
         self.max_tokens = max_tokens
@@ -88,7 +91,7 @@ class Summarizer:
             else:
                 if 0 < len(text) <= 800:
                     return text, "llm"
-        return extractive_summary(transcript, lang, reason), "extractive"
+        return extractive_summary(transcript, lang, reason, self.replies), "extractive"
 
 
 def _clip(text: str, limit: int = 160) -> str:
@@ -96,41 +99,34 @@ def _clip(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def extractive_summary(transcript: list[Message], lang: Lang, reason: str) -> str:
+def _as_sentence(text: str, lang: Lang) -> str:
+    """Clipped, and ending in punctuation without doubling what the customer typed."""
+    text = _clip(text)
+    return text if not text or text[-1] in ".?!。？！…" else text + ("。" if lang == "zh" else ".")
+
+
+def extractive_summary(transcript: list[Message], lang: Lang, reason: str, replies: Replies) -> str:
     """The customer's own words (first request and latest message) plus what the assistant did."""
     said = [m for m in transcript if m.source == "customer"]
-    replies = [m for m in transcript if m.source == "assistant"]
-    questions = [m for m in replies if m.details.get("answer_kind") not in _NOT_QUESTIONS]
+    questions = [
+        m
+        for m in transcript
+        if m.source == "assistant" and m.details.get("answer_kind") not in _NOT_QUESTIONS
+    ]
     answered = [m for m in questions if not m.details.get("abstained")]
     titles = sorted({c["title"] for m in answered for c in m.details.get("citations", [])})
     first = next((m.text for m in said if len(m.text) > 12), said[0].text if said else "")
     latest = said[-1].text if said else ""
-    if lang == "zh":
-        parts = [f"客户诉求：{_clip(first)}"]
-        if latest and latest != first:
-            parts.append(f"最新消息：{_clip(latest)}")
-        parts.append(
-            f"已尝试：AI助手回答了{len(answered)}个问题"
-            + (f"（依据：{'、'.join(titles)}）" if titles else "")
-            + f"，{len(questions) - len(answered)}个问题无法回答"
-        )
-        parts.append(f"转人工原因：{reason}")
-        return _sentences(parts, "。")
-    parts = [f"Customer needs: {_clip(first)}"]
-    if latest and latest != first:
-        parts.append(f"Latest: {_clip(latest)}")
-    parts.append(
-        f"Already tried: the assistant answered {len(answered)} question(s)"
-        + (f" (from {', '.join(titles)})" if titles else "")
-        + f" and could not answer {len(questions) - len(answered)}"
+    return replies.text(
+        "handoff_summary",
+        lang,
+        first=_as_sentence(first, lang),
+        latest=_as_sentence(latest, lang) if latest != first else "",
+        answered=len(answered),
+        unanswered=len(questions) - len(answered),
+        titles=("、" if lang == "zh" else ", ").join(titles),
+        reason=reason,
     )
-    parts.append(f"Escalated because {reason}")
-    return _sentences(parts, ".")
-
-
-def _sentences(parts: list[str], stop: str) -> str:
-    """Join clauses into sentences without doubling a question mark or full stop the customer typed."""
-    return " ".join(p if p[-1] in ".?!。？！" else p + stop for p in parts).replace("。 ", "。")
 
 
 class HandoffDesk:
@@ -224,7 +220,7 @@ class HandoffDesk:
         summary, kind = (
             self.summarizer.summarize(transcript, lang, reason)
             if with_summary
-            else (extractive_summary(transcript, lang, reason), "extractive")
+            else (extractive_summary(transcript, lang, reason, self.replies), "extractive")
         )
         sources: dict[tuple[str, str], dict[str, Any]] = {}
         for message in transcript:
