@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.domain import Citation, RetrievedChunk
 from assistant.retrieval.keyword import tokenize
+from assistant.stages.extractive import passage_units
 
 # [1], [1, 2], [1][2], 【1】, [source 1], [Source 2]
 _MARKER = re.compile(r"[\[【]\s*(?:source\s*|来源\s*)?(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]", re.IGNORECASE)
@@ -24,6 +25,7 @@ class CitationCheck:
     invalid_markers: list[int]
     unsupported_numbers: list[str]
     unsupported_sentences: list[str]
+    misplaced_numbers: list[str] = field(default_factory=list)
 
     @property
     def grounded(self) -> bool:
@@ -38,6 +40,8 @@ class CitationCheck:
             return f"numbers not in the cited sources: {self.unsupported_numbers}"
         if self.unsupported_sentences:
             return f"{len(self.unsupported_sentences)} sentence(s) not supported by the cited sources"
+        if self.misplaced_numbers:
+            return f"numbers from the wrong row or sentence of the source: {self.misplaced_numbers}"
         return None
 
 
@@ -79,6 +83,7 @@ def check_citations(answer: str, sources: list[RetrievedChunk], question: str) -
         invalid_markers=invalid,
         unsupported_numbers=unsupported,
         unsupported_sentences=_unsupported_sentences(answer, sources, question, valid),
+        misplaced_numbers=_misplaced_numbers(answer, sources, question, valid),
     )
 
 
@@ -144,6 +149,37 @@ def _unsupported_sentences(
         if missing_subject or len(terms & available) / len(terms) < MIN_TERM_SUPPORT:
             failures.append(sentence)
     return failures
+
+
+def _misplaced_numbers(
+    answer: str, sources: list[RetrievedChunk], question: str, cited: list[int]
+) -> list[str]:
+    """Numbers taken from the wrong row: "信用卡年费为300元" cites the fee table, where 300 is the Gold
+    card's fee, but the customer asked about Platinum. Each claimed number must sit in a sentence or
+    table row of a cited passage that also has the question's distinguishing terms (those found in
+    some but at most half of the passage's rows and sentences)."""
+    question_terms = set(tokenize(question))
+    asked = numeric_values(question)
+    misplaced = []
+    for sentence in filter(None, (s.strip() for s in _SENTENCE.split(answer))):
+        claimed = numeric_values(strip_markers(sentence)) - asked
+        numbers = [n for n in cited_numbers(sentence) if 1 <= n <= len(sources)] or cited
+        if not claimed or not numbers:
+            continue
+        units = [unit for n in numbers for unit in passage_units(sources[n - 1].chunk.text)]
+        unit_terms = [_terms(unit) for unit in units]
+        distinguishing = {
+            t for t in question_terms if 0 < sum(t in terms for terms in unit_terms) <= len(units) / 2
+        }
+        if not distinguishing:
+            continue
+        for value in claimed:
+            holders = [
+                terms for unit, terms in zip(units, unit_terms, strict=True) if value in numeric_values(unit)
+            ]
+            if holders and not any(distinguishing <= terms for terms in holders):
+                misplaced.append(_format(value))
+    return sorted(set(misplaced))
 
 
 def to_citation(number: int, hit: RetrievedChunk) -> Citation:

@@ -83,3 +83,20 @@ def test_uncited_but_supported_sentence_gets_its_source_attributed_and_checked()
 def test_unsupported_or_trivial_sentences_are_not_attributed():
     assert attribute_uncited("No.", [PLATINUM], QUESTION) == "No."
     assert attribute_uncited("The Platinum card annual fee is ¥999.", [PLATINUM], QUESTION).endswith("¥999.")
+
+
+FEE_TABLE_ZH = hit(
+    "| 卡种 | 年费 |\n|---|---|\n| 经典卡 | ¥0 |\n| 金卡主卡 | ¥300 |\n"
+    "| 白金卡主卡 | ¥1,200 |\n| 白金卡附属卡 | ¥600 |",
+    title="个人客户服务收费标准",
+    section="信用卡年费",
+    doc_id="fee-schedule-zh",
+)
+
+
+def test_a_number_from_the_wrong_row_of_the_cited_table_fails():
+    question = "白金信用卡年费多少？"
+    wrong = check_citations("信用卡年费为300元 [1]。", [FEE_TABLE_ZH], question)
+    assert wrong.misplaced_numbers == ["300"] and "wrong row" in (wrong.failure() or "")
+    right = check_citations("白金卡主卡年费为1,200元 [1]。", [FEE_TABLE_ZH], question)
+    assert right.failure() is None
