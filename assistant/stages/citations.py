@@ -156,30 +156,34 @@ def _misplaced_numbers(
 ) -> list[str]:
     """Numbers taken from the wrong row: "信用卡年费为300元" cites the fee table, where 300 is the Gold
     card's fee, but the customer asked about Platinum. Each claimed number must sit in a sentence or
-    table row of a cited passage that also has the question's distinguishing terms (those found in
-    some but at most half of the passage's rows and sentences)."""
+    table row of a cited passage that also has the question's distinguishing terms there: those in
+    some but at most half of the passage's rows and sentences, and not in its title or heading
+    (a Platinum card document's rows need not repeat "Platinum")."""
     question_terms = set(tokenize(question))
     asked = numeric_values(question)
     misplaced = []
     for sentence in filter(None, (s.strip() for s in _SENTENCE.split(answer))):
         claimed = numeric_values(strip_markers(sentence)) - asked
         numbers = [n for n in cited_numbers(sentence) if 1 <= n <= len(sources)] or cited
-        if not claimed or not numbers:
-            continue
-        units = [unit for n in numbers for unit in passage_units(sources[n - 1].chunk.text)]
-        unit_terms = [_terms(unit) for unit in units]
-        distinguishing = {
-            t for t in question_terms if 0 < sum(t in terms for terms in unit_terms) <= len(units) / 2
-        }
-        if not distinguishing:
-            continue
         for value in claimed:
-            holders = [
-                terms for unit, terms in zip(units, unit_terms, strict=True) if value in numeric_values(unit)
-            ]
-            if holders and not any(distinguishing <= terms for terms in holders):
+            placements = [_placed(value, sources[n - 1], question_terms) for n in numbers]
+            if any(p is not None for p in placements) and not any(placements):
                 misplaced.append(_format(value))
     return sorted(set(misplaced))
+
+
+def _placed(value: float, hit: RetrievedChunk, question_terms: set[str]) -> bool | None:
+    """None when the passage lacks the number; else whether a unit with it has the distinguishing terms."""
+    units = passage_units(hit.chunk.text)
+    unit_terms = [_terms(unit) for unit in units]
+    holders = [terms for unit, terms in zip(units, unit_terms, strict=True) if value in numeric_values(unit)]
+    if not holders:
+        return None
+    heading = _terms(hit.chunk.heading_context())
+    distinguishing = {
+        t for t in question_terms - heading if 0 < sum(t in terms for terms in unit_terms) <= len(units) / 2
+    }
+    return any(distinguishing <= terms for terms in holders)
 
 
 def to_citation(number: int, hit: RetrievedChunk) -> Citation:
