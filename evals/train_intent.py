@@ -25,6 +25,10 @@ from assistant.understand.minilm import MAX_TOKENS, IntentModel, base_model_path
 from evals.intent_data import english_training
 
 
+def encode(tokenizer, texts: list[str]):  # type: ignore[no-untyped-def]
+    return tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+
+
 def evaluate(model: IntentModel, tokenizer, rows: list[tuple[str, str]], batch: int = 128) -> float:  # type: ignore[no-untyped-def]
     model.eval()
     index = {label: i for i, label in enumerate(model.labels)}
@@ -32,13 +36,7 @@ def evaluate(model: IntentModel, tokenizer, rows: list[tuple[str, str]], batch: 
     with torch.inference_mode():
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
-            enc = tokenizer(
-                [t for t, _ in chunk],
-                padding=True,
-                truncation=True,
-                max_length=MAX_TOKENS,
-                return_tensors="pt",
-            )
+            enc = encode(tokenizer, [t for t, _ in chunk])
             predicted = model(enc["input_ids"], enc["attention_mask"]).argmax(-1).tolist()
             correct += sum(p == index[label] for p, (_, label) in zip(predicted, chunk, strict=True))
     model.train()
@@ -81,13 +79,7 @@ def main() -> None:
         rng.shuffle(train)
         for start in range(0, len(train), args.batch):
             chunk = train[start : start + args.batch]
-            enc = tokenizer(
-                [t for t, _ in chunk],
-                padding=True,
-                truncation=True,
-                max_length=MAX_TOKENS,
-                return_tensors="pt",
-            )
+            enc = encode(tokenizer, [t for t, _ in chunk])
             target = torch.tensor([index[label] for _, label in chunk])
             loss = loss_fn(model(enc["input_ids"], enc["attention_mask"]), target)
             loss.backward()

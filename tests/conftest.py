@@ -92,17 +92,16 @@ def local_llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def postgres_server() -> Iterator[str]:
     """A real PostgreSQL server (scripts/postgres.sh), started once; yields its admin URL."""
     import shutil
-    import socket
     import subprocess
     import tempfile
+
+    from tests.servers import free_port
 
     script = PROJECT_ROOT / "scripts" / "postgres.sh"
     subprocess.run(["bash", str(script), "ensure-installed"], check=True)
     # Not pytest's tmp_path: as root the server runs as `postgres`, which cannot enter that folder.
     directory = tempfile.mkdtemp(prefix="ba-pg-", dir="/tmp")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     started = subprocess.run(
         ["bash", str(script), "start", directory, str(port)], check=True, capture_output=True, text=True
     )

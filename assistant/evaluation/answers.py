@@ -10,7 +10,6 @@ figures right, and do its citations point at the right documents.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from pydantic import BaseModel
 from assistant.domain import Lang
 from assistant.pipeline import Pipeline
 from assistant.retrieval.embedder import Embedder
+from assistant.stages.citations import numeric_values
 
 
 class ReferenceDoc(BaseModel):
@@ -76,14 +76,10 @@ def run_cases(
     return results
 
 
-def _digits(text: str) -> str:
-    """Numbers compared without thousands separators or currency signs: '¥1,200' ~ '1200'."""
-    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
-
-
 def has_numbers(answer: str, numbers: list[str]) -> bool:
-    normalised = _digits(answer)
-    return all(_digits(n) in normalised for n in numbers)
+    """Every expected figure is in the answer, compared by value ('¥1,200' ~ '1200', '15万' ~ '150000')."""
+    expected = set().union(*(numeric_values(n) for n in numbers)) if numbers else set()
+    return expected <= numeric_values(answer)
 
 
 def _mean(values: list[float]) -> float | None:
