@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -197,6 +198,13 @@ def serve(
         raise typer.Exit(code=2) from exc
     services = Services(settings)
     services.ensure_knowledge_indexed()
+    # Handoffs kept while the queue database was down are filed as soon as it is back.
+    threading.Thread(
+        target=services.outbox.retry_forever,
+        args=(settings.outbox_retry_s, threading.Event()),
+        name="handoff-outbox",
+        daemon=True,
+    ).start()
     # A service manager stops us with SIGTERM: exit normally so the LLM server is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with local_llm(settings):

@@ -196,3 +196,22 @@ def test_kill_9_during_claim_loses_no_ticket_and_no_ticket_has_two_agents(databa
     assert {t.claimed_by for t in tickets.values()} <= {"alice", "bob"}
     conversations = ConversationStore(engine)
     assert all(conversations.mode(t.conversation_id) == "human" for t in tickets.values())
+
+
+def test_the_outbox_retry_loop_files_kept_handoffs(queue, tmp_path):
+    from assistant.handoff.outbox import HandoffOutbox, PendingHandoff
+
+    outbox = HandoffOutbox(tmp_path / "outbox.jsonl", queue)
+    outbox.put(PendingHandoff(conversation_id="c1", decision=decision(), idempotency_key="c1:1", lang="en"))
+    stop = threading.Event()
+    worker = threading.Thread(target=outbox.retry_forever, args=(0.05, stop))
+    worker.start()
+    try:
+        for _ in range(100):
+            if not outbox.pending():
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        worker.join()
+    assert outbox.pending() == [] and [t.conversation_id for t in queue.waiting()] == ["c1"]
