@@ -22,11 +22,16 @@ from assistant.container import Services, local_llm
 from assistant.domain import PRIORITY_NAMES, TurnResult
 from assistant.errors import TerminalError
 from assistant.pipeline import TurnDelta, TurnDone
+from assistant.recommend import commands as recommend_commands
 
 app = typer.Typer(
     help="Lanting Bank's customer-service assistant.", no_args_is_help=True, add_completion=False
 )
 err = Console(stderr=True)
+
+app.command()(recommend_commands.recommend)
+app.command()(recommend_commands.customers)
+app.command()(recommend_commands.funnel)
 
 
 def _quiet_environment() -> None:

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="All state lives here.")
     knowledge_dir: Path = PROJECT_ROOT / "knowledge" / "docs"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
+    catalog_dir: Path = PROJECT_ROOT / "knowledge" / "catalog"
 
     # Language model: any OpenAI-compatible endpoint; none configured -> the bundled local server.
     llm_base_url: str | None = None
@@ -81,6 +82,11 @@ class Settings(BaseSettings):
     handoff_anger_min_intensity: float = 0.4
     handoff_unanswered_turns: int = 2
     handoff_summary: Literal["llm", "extractive"] = "llm"
+
+    # Recommendations
+    risk_assessment_valid_days: int = 365  # an older investor risk assessment allows R1 products only
+    recommendation_every_turns: int = 3  # at most one offer in this many turns of a conversation
+
     # Staff logins and roles, as JSON: {"alice": {"password": "...", "roles": ["agent"]}}.
     # The defaults are for development only; any other environment refuses them at start-up.
     environment: Literal["development", "staging", "production"] = "development"

@@ -26,6 +26,10 @@ from assistant.llm.local_server import MODEL_ALIAS, LocalLLMServer, is_healthy
 from assistant.llm.resilient import CircuitBreaker, ResilientChatModel
 from assistant.pipeline import Pipeline
 from assistant.prompts import PromptTemplate, Replies
+from assistant.recommend.catalog import Catalog
+from assistant.recommend.stage import RecommendStage
+from assistant.recommend.store import RecommendationEvents, SqlProfileStore
+from assistant.recommend.suitability import SuitabilityPolicy
 from assistant.retrieval.embedder import Embedder, build_embedder
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import ChromaIndex, VectorIndex
@@ -185,6 +189,31 @@ class Services:
             self.conversations,
             self.turn_log,
             self.replies,
+            self.recommender,
+        )
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog.load(self.settings.catalog_dir)
+
+    @cached_property
+    def profiles(self) -> SqlProfileStore:
+        return SqlProfileStore(self.database)
+
+    @cached_property
+    def recommendation_events(self) -> RecommendationEvents:
+        return RecommendationEvents(self.database)
+
+    @cached_property
+    def recommender(self) -> RecommendStage:
+        s = self.settings
+        return RecommendStage(
+            self.catalog,
+            self.profiles,
+            self.recommendation_events,
+            self.turn_log,
+            SuitabilityPolicy(assessment_valid_days=s.risk_assessment_valid_days),
+            every_turns=s.recommendation_every_turns,
         )
 
     @cached_property

@@ -156,6 +156,20 @@ class TicketRef(BaseModel):
     complaint_reference: str | None = None
 
 
+class Recommendation(BaseModel):
+    """A product offered beside an answer, with the one-sentence reason and any required wording."""
+
+    product_id: str
+    name: str
+    category: str
+    risk_level: str | None
+    score: float
+    reason: str
+    signals: list[str]
+    disclosure: str | None = None
+    document: str
+
+
 class TurnResult(BaseModel):
     """Everything a turn produced; what `ask --json` prints and what the turn log records."""
 
@@ -168,4 +182,6 @@ class TurnResult(BaseModel):
     guard: GuardVerdict = GuardVerdict()
     handoff: HandoffDecision = HandoffDecision(decision=False)
     ticket: TicketRef | None = None
+    recommendations: list[Recommendation] = []
+    recommendation_gate: str | None = Field(default=None, description="Why nothing was offered.")
     timings_ms: dict[str, float] = {}

@@ -5,7 +5,8 @@ anything else, so it is never lost) -> if a person has the conversation, the ass
 -> understand (language, script, intent, emotion and its
 trend) -> a fixed reply to small talk, or retrieve (hybrid search over approved, effective passages)
 and answer (streamed LLM answer with checked citations, or extractive, or abstain) -> decide whether
-a person takes over (policy, ticket, notice) -> record (turn log and transcript).
+a person takes over (policy, ticket, notice) and whether a suitable product may be offered beside the
+answer (suitability rules, ranking, gate) -> record (turn log and transcript).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from assistant.domain import Answer, TurnResult
 from assistant.handoff.conversations import ConversationStore
 from assistant.lang import detect_lang
 from assistant.prompts import Replies
+from assistant.recommend.stage import RecommendRequest, RecommendStage
 from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
 from assistant.stages.answer import AnswerDelta, AnswerDone, Answerer, AnswerRequest
 from assistant.stages.guard import InputGuard
@@ -72,6 +74,7 @@ class Pipeline:
         conversations: ConversationStore,
         turn_log: TurnLog,
         replies: Replies,
+        recommend: RecommendStage,
     ) -> None:
         self.guard = guard
         self.understand = understand
@@ -81,10 +84,16 @@ class Pipeline:
         self.conversations = conversations
         self.turn_log = turn_log
         self.replies = replies
+        self.recommend = recommend
 
     def run(
-        self, question: str, conversation_id: str | None = None, use_llm: bool = True
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        use_llm: bool = True,
+        customer_id: str | None = None,
     ) -> Iterator[TurnEvent]:
+        """``customer_id``: the signed-in customer, whose profile personalises recommendations."""
         started = time.perf_counter()
         timer = _StageTimer()
         conversation_id = conversation_id or uuid.uuid4().hex
@@ -95,7 +104,9 @@ class Pipeline:
 
         with timer.stage("store"):
             try:
-                message_key: int | str = self.conversations.append(conversation_id, "customer", text).id
+                message_key: int | str = self.conversations.append(
+                    conversation_id, "customer", text, customer_id=customer_id
+                ).id
                 with_person = self.conversations.mode(conversation_id) == "human"
             except SQLAlchemyError as exc:
                 # The database is down: answer anyway; a handoff goes to the outbox and is retried.
@@ -166,6 +177,23 @@ class Pipeline:
                 yield TurnDelta(separator + handoff.notice)
                 result.answer = answer.model_copy(update={"text": answer.text + separator + handoff.notice})
 
+        if customer_id is not None:
+            with timer.stage("recommend"):
+                offered = self.recommend.run(
+                    RecommendRequest(
+                        customer_id=customer_id,
+                        conversation_id=conversation_id,
+                        lang=lang,
+                        message=text,
+                        understanding=understood.understanding,
+                        answer_kind=result.answer.kind,
+                        handoff=result.handoff,
+                        with_person=with_person,
+                    )
+                )
+            result.recommendations = offered.recommendations
+            result.recommendation_gate = offered.gate.reason
+
         with timer.stage("record"):
             result.timings_ms = {**timer.timings_ms, "total": (time.perf_counter() - started) * 1000}
             try:
@@ -184,9 +212,15 @@ class Pipeline:
         result.timings_ms["total"] = (time.perf_counter() - started) * 1000
         yield TurnDone(result)
 
-    def ask(self, question: str, conversation_id: str | None = None, use_llm: bool = True) -> TurnResult:
+    def ask(
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        use_llm: bool = True,
+        customer_id: str | None = None,
+    ) -> TurnResult:
         """Run a turn to completion, for callers that don't stream."""
-        for event in self.run(question, conversation_id, use_llm):
+        for event in self.run(question, conversation_id, use_llm, customer_id):
             if isinstance(event, TurnDone):
                 return event.result
         raise AssertionError("a turn always ends with TurnDone")
@@ -199,4 +233,5 @@ def _assistant_details(result: TurnResult) -> dict[str, object]:
         "abstained": result.answer.abstained,
         "citations": [c.model_dump() for c in result.answer.citations],
         "handoff": result.handoff.model_dump(),
+        "recommendations": [r.product_id for r in result.recommendations],
     }

@@ -31,7 +31,9 @@ class Message(BaseModel):
     created_at: datetime
 
 
-def ensure_conversation(conn: Connection, conversation_id: str, lang: str | None = None) -> None:
+def ensure_conversation(
+    conn: Connection, conversation_id: str, lang: str | None = None, customer_id: str | None = None
+) -> None:
     """Create the conversation row if it does not exist yet (safe under concurrent callers)."""
     if conn.execute(select(conversations.c.id).where(conversations.c.id == conversation_id)).first():
         return
@@ -40,7 +42,12 @@ def ensure_conversation(conn: Connection, conversation_id: str, lang: str | None
         with conn.begin_nested():
             conn.execute(
                 conversations.insert().values(
-                    id=conversation_id, mode="auto", lang=lang, created_at=now, updated_at=now
+                    id=conversation_id,
+                    mode="auto",
+                    lang=lang,
+                    customer_id=customer_id,
+                    created_at=now,
+                    updated_at=now,
                 )
             )
     except IntegrityError:
@@ -73,10 +80,11 @@ class ConversationStore:
         author: str | None = None,
         details: dict[str, Any] | None = None,
         lang: str | None = None,
+        customer_id: str | None = None,
     ) -> Message:
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            ensure_conversation(conn, conversation_id, lang)
+            ensure_conversation(conn, conversation_id, lang, customer_id)
             key = conn.execute(
                 messages.insert().values(
                     conversation_id=conversation_id,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Date,
     DateTime,
     Engine,
     Float,
@@ -145,6 +146,58 @@ complaints = Table(
     Column("due_at", DateTime(timezone=True), nullable=False),
 )
 
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("age", Integer, nullable=False),
+    Column("segment", String(32), nullable=False),
+    Column("income_band", String(16), nullable=False),
+    Column("employment", String(16), nullable=False),
+    Column("residency", String(16), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("risk_tolerance", String(2)),
+    Column("risk_assessed_on", Date),
+    Column("lanting_assets_cny", Integer, nullable=False),
+    Column("marketing_consent", Boolean, nullable=False),
+    # PIPL art. 24: the customer can refuse automated marketing at any time, separately from consent.
+    Column("recommendations_opt_out", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+customer_holdings = Table(
+    "customer_holdings",
+    metadata,
+    Column("customer_id", String(64), ForeignKey("customers.id"), primary_key=True),
+    Column("product_id", String(64), primary_key=True),
+)
+
+customer_events = Table(
+    "customer_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(64), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("type", String(32), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("amount_cny", Integer),
+    Column("product", String(64)),
+)
+
+# The recommendation funnel: shown -> clicked ("why this?") -> accepted | dismissed; and opt-outs.
+recommendation_events = Table(
+    "recommendation_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("conversation_id", String(64), index=True),
+    Column("product_id", String(64)),
+    Column("event", String(16), nullable=False),
+    Column("turn", Integer),
+    Column("detail", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def _create_turn_log(conn: Connection) -> None:
     Table("turns", MetaData(), *_turn_columns()).create(conn)
@@ -160,6 +213,15 @@ def _create_handoff(conn: Connection) -> None:
         table.create(conn)
 
 
+def _create_customers(conn: Connection) -> None:
+    for table in (customers, customer_holdings, customer_events, recommendation_events):
+        table.create(conn)
+    # Deferred: the loader reads the profile model, which is not part of the schema.
+    from assistant.recommend.store import load_demo_customers
+
+    load_demo_customers(conn)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -171,6 +233,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create turn log", _create_turn_log),
     Migration(2, "record intent and emotion per turn", _add_understanding),
     Migration(3, "conversations, transcripts, handoff queue and complaints", _create_handoff),
+    Migration(4, "customer profiles (demo customers loaded), recommendation events", _create_customers),
 )
 
 

@@ -1,0 +1,1 @@
+"""Product recommendations that pass suitability rules first and only then rank by need."""
