@@ -310,6 +310,11 @@ def _replay_turn_json(result: TurnResult) -> dict[str, Any]:
         **_turn_json(result),
         "intent_confidence": understanding.intent.confidence if understanding else None,
         "emotion_intensity": understanding.emotion.intensity if understanding else None,
+        "recommendations": [
+            {"product_id": r.product_id, "risk_level": r.risk_level, "reason": r.reason}
+            for r in result.recommendations
+        ],
+        "recommendation_gate": result.recommendation_gate,
         "handoff": {
             "decision": handoff.decision,
             "reason": handoff.reason,
@@ -330,12 +335,15 @@ def replay(
         Path, typer.Argument(help='JSON lines: {"turns": ["customer message", ...]}; "-" = stdin.')
     ],
     answers: Annotated[AnswerMode | None, typer.Option(help="llm, or extractive to skip the LLM.")] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Customer id: personalises recommendations.")
+    ] = None,
 ) -> None:
     """Run each line's customer turns through the full pipeline, a fresh conversation per line.
 
     Writes one JSON line per input line: {"turns": [per-turn intent, emotion, answer, citations,
-    handoff]}, or an error object with the line number. Tickets go to a throwaway queue database, so
-    an evaluation never fills the live agent queue.
+    handoff, recommendations]}, or an error object with the line number. Tickets and recommendation
+    events go to a throwaway database, so an evaluation never fills the live agent queue or funnel.
     """
     import tempfile
     import uuid
@@ -346,6 +354,9 @@ def replay(
     source = sys.stdin.buffer if str(file) == "-" else file.open("rb")
     with tempfile.TemporaryDirectory(prefix="bank-assistant-replay-") as scratch:
         services = Services(settings.model_copy(update={"database": f"sqlite:///{scratch}/replay.db"}))
+        if customer is not None and services.profiles.get(customer) is None:
+            err.print(f"No customer {customer!r} (see `bank-assistant customers`).")
+            raise typer.Exit(code=2)
         services.ensure_knowledge_indexed()
         with local_llm(settings), source:
             for number, raw in enumerate(source, start=1):
@@ -358,7 +369,10 @@ def replay(
                         "turns": [
                             _replay_turn_json(
                                 services.pipeline.ask(
-                                    turn, conversation_id, use_llm=settings.answers == "llm"
+                                    turn,
+                                    conversation_id,
+                                    use_llm=settings.answers == "llm",
+                                    customer_id=customer,
                                 )
                             )
                             for turn in parsed

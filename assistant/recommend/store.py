@@ -114,7 +114,7 @@ class SqlProfileStore:
             for e in conn.execute(
                 select(customer_events)
                 .where(customer_events.c.customer_id.in_(ids))
-                .order_by(customer_events.c.date)
+                .order_by(customer_events.c.date, customer_events.c.id)
             ).mappings():
                 events[e["customer_id"]].append(CustomerEvent.model_validate(dict(e)))
         return [
