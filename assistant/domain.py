@@ -164,7 +164,8 @@ class Recommendation(BaseModel):
     category: str
     risk_level: str | None
     score: float
-    reason: str
+    summary: str
+    reason: str = Field(description="One sentence the customer understands: why this, for them.")
     signals: list[str]
     disclosure: str | None = None
     document: str

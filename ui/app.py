@@ -15,7 +15,7 @@ from ui.chat import build_chat_tab
 def build_app(services: Services) -> gr.Blocks:
     with gr.Blocks(title="Lanting Bank assistant") as app, gr.Tabs():
         with gr.Tab("Customer chat · 客户服务"):
-            build_chat_tab(services.pipeline, services.conversations)
+            build_chat_tab(services.pipeline, services.conversations, services.recommender, services.profiles)
         with gr.Tab("Agent console · 人工坐席"):
             build_agent_tab(services.desk, services.settings)
     return app

@@ -8,10 +8,13 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.domain import Citation
+from assistant.domain import Citation, TurnResult
 from assistant.handoff.conversations import ConversationStore
 from assistant.handoff.conversations import Message as StoredMessage
 from assistant.pipeline import Pipeline, TurnDelta, TurnDone
+from assistant.recommend.stage import RecommendStage
+from assistant.recommend.store import ProfileStore
+from ui.offers import GUEST, TEXT, OfferCard, customer_choices, customer_id
 
 WELCOME = (
     "Hello! I'm Lanting Bank's **AI assistant** (an automated system, not a person). I answer from the "
@@ -35,31 +38,47 @@ def source_message(citation: Citation) -> Message:
     }
 
 
-def respond(
-    pipeline: Pipeline, message: str, history: list[Message], conversation_id: str
-) -> Iterator[list[Message]]:
-    """Stream one turn into the chat history."""
+def turn_updates(
+    pipeline: Pipeline,
+    message: str,
+    history: list[Message],
+    conversation_id: str,
+    customer_id: str | None = None,
+) -> Iterator[tuple[list[Message], TurnResult | None]]:
+    """Stream one turn into the chat history; the last update carries the turn's result."""
     message = (message or "").strip()
     if not message:
-        yield history
+        yield history, None
         return
     history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
-    yield history
+    yield history, None
     streamed = ""
-    for event in pipeline.run(message, conversation_id):
+    for event in pipeline.run(message, conversation_id, customer_id=customer_id):
         if isinstance(event, TurnDelta):
             streamed += event.text
             history[-1] = {"role": "assistant", "content": streamed}
-            yield history
+            yield history, None
         elif isinstance(event, TurnDone):
             answer = event.result.answer
             if answer.kind == "to_agent":
                 # A person has the conversation: their reply arrives through the poll, not from here.
-                yield history[:-1]
+                yield history[:-1], event.result
                 return
             history[-1] = {"role": "assistant", "content": answer.text}
             history += [source_message(c) for c in answer.citations]
-            yield history
+            yield history, event.result
+
+
+def respond(
+    pipeline: Pipeline,
+    message: str,
+    history: list[Message],
+    conversation_id: str,
+    customer_id: str | None = None,
+) -> Iterator[list[Message]]:
+    """Stream one turn into the chat history."""
+    for updated, _ in turn_updates(pipeline, message, history, conversation_id, customer_id):
+        yield updated
 
 
 def person_message(message: StoredMessage) -> Message:
@@ -81,15 +100,26 @@ def poll_staff_messages(
     return [*history, *(person_message(m) for m in new)], new[-1].id
 
 
-def build_chat_tab(pipeline: Pipeline, conversations: ConversationStore) -> None:
+def build_chat_tab(
+    pipeline: Pipeline, conversations: ConversationStore, recommender: RecommendStage, profiles: ProfileStore
+) -> None:
     conversation_id = gr.State(lambda: uuid.uuid4().hex)
     last_staff_message = gr.State(0)
+    with gr.Row():
+        customer = gr.Dropdown(
+            customer_choices(profiles),
+            value=GUEST,
+            label="Demo customer (signed in as) · 演示客户",
+            scale=3,
+        )
+        suggestions = gr.Checkbox(value=True, label="Product suggestions · 产品推荐", scale=1)
     chatbot = gr.Chatbot(
         value=[{"role": "assistant", "content": WELCOME}],
         label="Lanting Bank assistant · 兰亭银行智能助手",
-        height=560,
+        height=520,
         sanitize_html=True,
     )
+    offer = OfferCard(recommender)
     box = gr.Textbox(
         placeholder="Ask about accounts, cards, loans, transfers… · 请输入您的问题…",
         show_label=False,
@@ -106,12 +136,55 @@ def build_chat_tab(pipeline: Pipeline, conversations: ConversationStore) -> None
     )
 
     def handle(
-        message: str, history: list[Message], conversation: str
-    ) -> Iterator[tuple[str, list[Message]]]:
-        for updated in respond(pipeline, message, history, conversation):
-            yield "", updated
+        message: str, history: list[Message], conversation: str, selected: str
+    ) -> Iterator[tuple[Any, ...]]:
+        unchanged = (gr.update(), gr.update(), gr.update())
+        for updated, result in turn_updates(pipeline, message, history, conversation, customer_id(selected)):
+            if result is None:
+                yield "", updated, *unchanged
+            else:
+                yield (
+                    "",
+                    updated,
+                    *offer.show(result.recommendations, result.recommendation_gate, result.lang),
+                )
 
-    box.submit(handle, [box, chatbot, conversation_id], [box, chatbot])
+    box.submit(
+        handle,
+        [box, chatbot, conversation_id, customer],
+        [box, chatbot, offer.card, offer.body, offer.state],
+    )
+    offer.wire(customer, conversation_id)
+
+    def switch_customer(selected: str) -> tuple[Any, ...]:
+        """A new sign-in starts a new conversation, with that customer's suggestion setting."""
+        profile = profiles.get(customer_id(selected) or "")
+        on = profile is not None and profile.marketing_consent and not profile.recommendations_opt_out
+        welcome = [{"role": "assistant", "content": WELCOME}]
+        return (
+            uuid.uuid4().hex,
+            welcome,
+            0,
+            gr.update(value=on, interactive=profile is not None and profile.marketing_consent),
+            gr.update(visible=False),
+            None,
+        )
+
+    customer.change(
+        switch_customer,
+        [customer],
+        [conversation_id, chatbot, last_staff_message, suggestions, offer.card, offer.state],
+    )
+
+    def toggle(on: bool, selected: str, conversation: str) -> str:
+        """PIPL art. 24: automated marketing can be refused at any time, and turned back on."""
+        chosen = customer_id(selected)
+        if chosen is None:
+            return ""
+        recommender.feedback("opted_in" if on else "opted_out", chosen, conversation_id=conversation)
+        return TEXT["en"]["opted_in" if on else "opted_out"]
+
+    suggestions.input(toggle, [suggestions, customer, conversation_id], [offer.notice])
 
     def poll(conversation: str, history: list[Message], last_seen: int) -> tuple[Any, int]:
         updated, seen = poll_staff_messages(conversations, conversation, history, last_seen)

@@ -119,6 +119,7 @@ def rank(
                 category=product.category,
                 risk_level=product.risk_level,
                 score=round(score, 3),
+                summary=product.summary(lang),
                 reason=reason,
                 signals=[item.signal for item in top],
                 disclosure=disclosure(lang) if disclosure else None,

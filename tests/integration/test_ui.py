@@ -101,3 +101,41 @@ def test_a_customer_session_sees_only_its_own_conversation(kb_services, kb_data_
     seen_by_b, _ = poll_staff_messages(services.conversations, "session-b", [], 0)
     seen_by_a, _ = poll_staff_messages(services.conversations, "session-a", [], 0)
     assert seen_by_b == [] and any("private answer" in m["content"] for m in seen_by_a)
+
+
+def test_a_signed_in_customer_sees_an_offer_card_and_each_choice_is_recorded(
+    kb_services, kb_data_dir, tmp_path
+):
+    import gradio as gr
+
+    from ui.chat import turn_updates
+    from ui.offers import OfferCard
+
+    settings = Settings(
+        data_dir=kb_data_dir, answers="extractive", database=f"sqlite:///{tmp_path / 'a.db'}", _env_file=None
+    )  # type: ignore[call-arg]
+    services = Services(settings, embedder=kb_services.embedder)
+    with gr.Blocks():
+        card = OfferCard(services.recommender)
+    *_, (history, result) = turn_updates(
+        services.pipeline, "What is the foreign transaction fee when I travel abroad?", [], "ui-offer", "C004"
+    )
+    assert result is not None and result.recommendations
+    visible, body, state = card.show(result.recommendations, result.recommendation_gate, result.lang)
+    assert (
+        visible["visible"] is True and "Suggested for you" in body and result.recommendations[0].name in body
+    )
+    assert result.recommendations[0].reason not in body  # the reason opens with "why this?"
+    assert not any(result.recommendations[0].name in str(m["content"]) for m in history)  # beside, not in
+    explained = card.explain(state, "C004", "ui-offer")
+    assert result.recommendations[0].reason in explained
+    hidden, cleared, notice = card.closer("dismissed")(state, "C004", "ui-offer")
+    assert hidden["visible"] is False and cleared is None and "won't suggest" in notice
+    events = [e["event"] for e in services.recommendation_events.events("C004")]
+    assert events == ["shown", "clicked", "dismissed"]
+    # An upset turn hides any card; a guest never gets one.
+    assert card.show([], "customer_upset", "en")[0]["visible"] is False
+    *_, (_, guest) = turn_updates(
+        services.pipeline, "What is the foreign transaction fee abroad?", [], "ui-guest"
+    )
+    assert guest is not None and guest.recommendations == [] and guest.recommendation_gate is None
