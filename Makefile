@@ -14,7 +14,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: setup model run test lint ingest bench-retrieval bench-classifiers train-classifiers train-classifiers-dev eval-handoff train-guard eval-guard load-test
+.PHONY: setup model run test lint ingest bench-retrieval bench-classifiers train-classifiers train-classifiers-dev eval-handoff train-guard eval-guard load-test eval-recommendations
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -78,3 +78,6 @@ train-classifiers: setup
 train-classifiers-dev: setup
 	$(BIN)/python -m evals.train_intent --epochs 6 --lr 1.5e-4 --dev-fraction 0.1 --out assistant/understand/models
 	$(BIN)/python -m evals.train_heads --dev-fraction 0.1
+
+eval-recommendations: setup
+	$(BIN)/python -m evals.eval_recommendations

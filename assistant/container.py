@@ -164,6 +164,7 @@ class Services:
             self.answerer,
             self.replies,
             use_llm=use_llm,
+            profiles=self.profiles,
         )
 
     @cached_property

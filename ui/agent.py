@@ -68,7 +68,11 @@ def packet_markdown(packet: HandoffPacket) -> str:
         if packet.complaint
         else ""
     )
-    customer = "unknown (not signed in)" if packet.customer is None else str(packet.customer)
+    customer = (
+        "unknown (not signed in)"
+        if packet.customer is None
+        else ", ".join(f"{key}: {value}" for key, value in packet.customer.items())
+    )
     return (
         f"### Ticket {t.id} · {PRIORITY_NAMES[t.priority]} · {packet.reason_text}\n"
         f"Waiting {_waiting(packet.waiting_s)} · intent **{t.intent or '—'}** · "

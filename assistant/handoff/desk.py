@@ -20,6 +20,7 @@ from assistant.handoff.conversations import ConversationStore, Message
 from assistant.handoff.queue import Complaint, HandoffQueue, Ticket
 from assistant.llm.chat_model import ChatModel
 from assistant.prompts import PromptTemplate, Replies
+from assistant.recommend.store import ProfileStore
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.stages.answer import AnswerDone, Answerer, AnswerRequest
 from assistant.storage.turn_log import TurnLog
@@ -140,6 +141,7 @@ class HandoffDesk:
         answerer: Answerer,
         replies: Replies,
         use_llm: bool,
+        profiles: ProfileStore | None = None,
     ) -> None:
         self.queue = queue
         self.conversations = conversations
@@ -149,6 +151,7 @@ class HandoffDesk:
         self.answerer = answerer
         self.replies = replies
         self.use_llm = use_llm
+        self.profiles = profiles
 
     def waiting(self) -> list[Ticket]:
         return self.queue.waiting()
@@ -243,8 +246,20 @@ class HandoffDesk:
             ],
             transcript=transcript,
             sources=list(sources.values()),
+            customer=self._customer(ticket.conversation_id),
             complaint=self.queue.complaint(ticket.conversation_id),
             suggested_reply=self.suggest_reply(turns, lang) if with_suggestion else None,
+        )
+
+    def _customer(self, conversation_id: str) -> dict[str, Any] | None:
+        """What the agent needs to know about a signed-in customer; nothing about a guest."""
+        customer_id = self.conversations.customer(conversation_id)
+        profile = self.profiles.get(customer_id) if self.profiles and customer_id else None
+        if profile is None:
+            return None
+        return profile.model_dump(
+            mode="json",
+            include={"id", "name", "segment", "language", "risk_tolerance", "holdings", "marketing_consent"},
         )
 
     def suggest_reply(self, turns: list[dict[str, Any]], lang: Lang) -> SuggestedReply | None:

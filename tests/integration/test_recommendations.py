@@ -162,3 +162,15 @@ def test_replay_with_a_customer_reports_each_turns_recommendations(kb_data_dir, 
     assert turns[1]["recommendations"] == []
     unknown = _cli(["replay", "-", "--customer", "NOPE"], kb_data_dir, stdin=lines)
     assert unknown.returncode == 2
+
+
+def test_the_agent_sees_who_the_signed_in_customer_is_and_nothing_for_a_guest(services):
+    signed_in = ask(services, "I want to speak to a person please", "p1", TRAVELLER)
+    guest = ask(services, "I want to speak to a person please", "p2", None)
+    assert signed_in.ticket and guest.ticket
+    packet = services.desk.packet(signed_in.ticket.ticket_id, with_summary=False, with_suggestion=False)
+    assert packet is not None and packet.customer is not None
+    assert packet.customer["id"] == TRAVELLER and packet.customer["risk_tolerance"] == "C2"
+    assert "events" not in packet.customer  # only what the agent needs
+    anonymous = services.desk.packet(guest.ticket.ticket_id, with_summary=False, with_suggestion=False)
+    assert anonymous is not None and anonymous.customer is None
