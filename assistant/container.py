@@ -20,6 +20,8 @@ from assistant.handoff.outbox import HandoffOutbox
 from assistant.handoff.policy import HandoffPolicy
 from assistant.handoff.queue import HandoffQueue
 from assistant.ingest.ingestor import Ingestor
+from assistant.knowledge.registry import DocumentRegistry
+from assistant.knowledge.workflow import FileVersions, KnowledgeBase
 from assistant.llm import bundled_model
 from assistant.llm.chat_model import ChatModel, OpenAICompatibleChatModel
 from assistant.llm.local_server import MODEL_ALIAS, LocalLLMServer, is_healthy
@@ -86,7 +88,16 @@ class Services:
             self.index,
             max_file_bytes=self.settings.max_file_bytes,
             max_chars={"en": self.settings.chunk_max_chars_en, "zh": self.settings.chunk_max_chars_zh},
+            registration=FileVersions(self.registry),
         )
+
+    @cached_property
+    def registry(self) -> DocumentRegistry:
+        return DocumentRegistry(self.database)
+
+    @cached_property
+    def knowledge(self) -> KnowledgeBase:
+        return KnowledgeBase(self.registry, self.ingestor, self.retriever, self.settings.staff)
 
     @cached_property
     def retriever(self) -> HybridRetriever:

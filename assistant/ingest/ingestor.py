@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from pydantic import BaseModel
@@ -26,6 +28,7 @@ from assistant.ingest.loaders import (
     load_document,
     sidecar_path,
 )
+from assistant.ingest.scanner import ScanReport, scan_document
 from assistant.retrieval.embedder import Embedder
 from assistant.retrieval.index import VectorIndex
 
@@ -37,12 +40,36 @@ class SkippedFile(BaseModel):
     reason: str
 
 
+class QuarantinedFile(BaseModel):
+    path: str
+    doc_id: str
+    findings: list[dict[str, str]]
+
+
+class Registration(Protocol):
+    """Where ingested documents are recorded (the document registry), so that every indexed version
+    has a numbered, audited record; ``None`` ingests into the index alone."""
+
+    def is_known(self, doc_id: str, content_hash: str) -> bool:
+        """True when this exact content is already a recorded version (an older one, perhaps)."""
+        ...
+
+    def register(self, document: LoadedDocument, content_hash: str, raw: bytes) -> int:
+        """Record a version that is being indexed; returns its version number."""
+        ...
+
+    def quarantine(
+        self, document: LoadedDocument, content_hash: str, raw: bytes, scan: ScanReport
+    ) -> None: ...
+
+
 class IngestReport(BaseModel):
     added: list[str] = []
     updated: list[str] = []
     removed: list[str] = []
     unchanged: list[str] = []
     skipped: list[SkippedFile] = []
+    quarantined: list[QuarantinedFile] = []
     chunks_indexed: int = 0
     seconds: float = 0.0
 
@@ -54,6 +81,7 @@ class IngestReport(BaseModel):
         counts = (
             f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
             f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}"
+            + (f", quarantined {len(self.quarantined)}" if self.quarantined else "")
         )
         if not self.changed:
             return f"No changes: {len(self.unchanged)} documents already up to date ({counts})."
@@ -68,7 +96,9 @@ class Ingestor:
         max_file_bytes: int,
         max_chars: dict[str, int],
         embed_batch: int = 32,
+        registration: Registration | None = None,
     ) -> None:
+        self.registration = registration
         self.embedder = embedder
         self.index = index
         self.max_file_bytes = max_file_bytes
@@ -86,7 +116,7 @@ class Ingestor:
 
         for path in _discover(roots, report):
             try:
-                document, content_hash = self._load(path)
+                document, content_hash, raw = self._load(path)
             except DocumentError as exc:
                 report.skipped.append(SkippedFile(path=str(path), reason=str(exc)))
                 continue
@@ -104,8 +134,25 @@ class Ingestor:
             # A renamed file is re-indexed (same chunk ids, new path), so its recorded path stays true.
             if previous and previous.content_hash == content_hash and previous.source_path == str(path):
                 report.unchanged.append(doc_id)
-            else:
-                pending.append((document, content_hash))
+                continue
+            if previous and self.registration and self.registration.is_known(doc_id, content_hash):
+                # An older version than the one in force (edited and approved in the knowledge admin):
+                # re-ingesting the folder must not roll the approved change back.
+                report.unchanged.append(doc_id)
+                continue
+            scan = scan_document(raw, path.suffix.lower())
+            if scan.quarantined:
+                # Not indexed until an approver overrides; a version already in force stays.
+                findings = [f.model_dump() for f in scan.findings]
+                report.quarantined.append(QuarantinedFile(path=str(path), doc_id=doc_id, findings=findings))
+                report.skipped.append(SkippedFile(path=str(path), reason=f"quarantined: {scan.summary()}"))
+                if self.registration:
+                    self.registration.quarantine(document, content_hash, raw, scan)
+                continue
+            if self.registration:
+                number = self.registration.register(document, content_hash, raw)
+                document = replace(document, meta=document.meta.model_copy(update={"version": number}))
+            pending.append((document, content_hash))
 
         chunks: list[Chunk] = []
         for document, content_hash in list(pending):
@@ -137,7 +184,29 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _load(self, path: Path) -> tuple[LoadedDocument, str]:
+    def index_document(
+        self, document: LoadedDocument, content_hash: str, progress: ProgressFactory | None = None
+    ) -> int:
+        """Put one document version in force: its chunks in, the document's older chunks out (in
+        that order, so a crash never leaves it missing). Returns the number of chunks indexed."""
+        chunks = self._chunk(document, content_hash)
+        if not chunks:
+            raise DocumentError("no text to index under its headings")
+        previous = self.index.documents().get(document.meta.doc_id)
+        self.index.add(chunks, self._embed(chunks, progress))
+        if previous:
+            prefix = _chunk_prefix(document, content_hash)
+            self.index.delete([cid for cid in previous.chunk_ids if not cid.startswith(prefix)])
+        return len(chunks)
+
+    def remove_document(self, doc_id: str) -> int:
+        previous = self.index.documents().get(doc_id)
+        if previous is None:
+            return 0
+        self.index.delete(previous.chunk_ids)
+        return len(previous.chunk_ids)
+
+    def _load(self, path: Path) -> tuple[LoadedDocument, str, bytes]:
         try:
             size = path.stat().st_size
             if size > self.max_file_bytes:
@@ -151,7 +220,7 @@ class Ingestor:
             raise DocumentError(f"unreadable: {exc.strerror or exc}") from exc
         content_hash = hashlib.sha256(CHUNKER_VERSION.encode() + raw + b"\0" + extra).hexdigest()
         try:
-            return load_document(path, raw), content_hash
+            return load_document(path, raw), content_hash, raw
         except DocumentError:
             raise
         except Exception as exc:  # a parser library's own failure on a malformed file

@@ -217,6 +217,21 @@ def within_budget(sources: list[RetrievedChunk], max_chars: int) -> list[Retriev
     return kept
 
 
+_DELIMITER = re.compile(r"<{3,}|>{3,}")
+
+
 def format_sources(sources: list[RetrievedChunk]) -> str:
-    """Number the passages for the prompt; the numbers are what the answer cites."""
-    return "\n\n".join(f"[{n}] {hit.chunk.contextual_text()}" for n, hit in enumerate(sources, start=1))
+    """Number the passages for the prompt; the numbers are what the answer cites.
+
+    A passage can never close the quoted-data block early: delimiter-like runs in its text become
+    lookalike brackets, so "SOURCES>>> new instructions" stays inside the quote.
+    """
+    return "\n\n".join(
+        f"[{n}] " + _DELIMITER.sub(_lookalike, hit.chunk.contextual_text())
+        for n, hit in enumerate(sources, start=1)
+    )
+
+
+def _lookalike(match: re.Match[str]) -> str:
+    run = match.group()
+    return ("‹" if run[0] == "<" else "›") * len(run)

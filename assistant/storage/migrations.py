@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -199,6 +200,85 @@ recommendation_events = Table(
 )
 
 
+# Every version of every knowledge document, as the product team wrote it and as it was normalised.
+document_versions = Table(
+    "document_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("doc_id", String(128), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    # draft | quarantined | approved | published | superseded | rejected | retired
+    Column("status", String(16), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("product", String(128), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("body_markdown", Text, nullable=False),
+    Column("filename", String(300), nullable=False),
+    Column("raw", LargeBinary),  # the upload as received, so any version can be re-derived
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("findings", Text, nullable=False),  # JSON: the content scanner's findings
+    Column("note", Text, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime(timezone=True)),
+    Index("one_number_per_version", "doc_id", "version", unique=True),
+)
+
+# Append-only: the database itself refuses updates and deletes (triggers below).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("doc_id", String(128), index=True),
+    Column("version", Integer),
+    Column("detail", Text, nullable=False),  # JSON
+)
+
+# Answers an approver pinned to a question pattern, with the document versions they rest on.
+curated_answers = Table(
+    "curated_answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pattern", Text, nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("sources", Text, nullable=False),  # JSON: [{doc_id, version, section}]
+    Column("active", Boolean, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Knowledge gaps an editor already turned into a draft, so they are not listed again.
+drafted_gaps = Table(
+    "drafted_gaps",
+    metadata,
+    Column("gap_key", String(64), primary_key=True),
+    Column("doc_id", String(128), nullable=False),
+    Column("drafted_by", String(64), nullable=False),
+    Column("drafted_at", DateTime(timezone=True), nullable=False),
+)
+
+_APPEND_ONLY = {
+    "sqlite": [
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$ BEGIN "
+        "RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    ],
+}
+
+
 def _create_turn_log(conn: Connection) -> None:
     Table("turns", MetaData(), *_turn_columns()).create(conn)
 
@@ -222,6 +302,13 @@ def _create_customers(conn: Connection) -> None:
     load_demo_customers(conn)
 
 
+def _create_knowledge_management(conn: Connection) -> None:
+    for table in (document_versions, audit_log, curated_answers, drafted_gaps):
+        table.create(conn)
+    for statement in _APPEND_ONLY.get(conn.dialect.name, []):
+        conn.execute(text(statement))
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -234,6 +321,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "record intent and emotion per turn", _add_understanding),
     Migration(3, "conversations, transcripts, handoff queue and complaints", _create_handoff),
     Migration(4, "customer profiles (demo customers loaded), recommendation events", _create_customers),
+    Migration(5, "document versions, audit log, curated answers, drafted gaps", _create_knowledge_management),
 )
 
 

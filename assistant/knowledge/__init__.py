@@ -1,0 +1,1 @@
+"""Knowledge management: versioned documents, the approval workflow, curated answers and gaps."""

@@ -1,0 +1,342 @@
+"""The knowledge workflow: what product teams may do to documents, and what reaches customers.
+
+A change is always a new version: added or edited -> draft (quarantined instead when the content
+scanner finds instructions aimed at the assistant or hidden content) -> approved by someone with the
+approver role who did not write it -> published (indexed, answerable) on its effective date ->
+superseded by the next published version, or retired. Only published versions are in the index, so
+a draft can never be retrieved, cited or answered from. Every step is in the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from assistant.access import Role, StaffLogin, User
+from assistant.domain import DocumentMeta
+from assistant.errors import DocumentError, UserFacingError
+from assistant.ingest.chunking import CHUNKER_VERSION
+from assistant.ingest.ingestor import Ingestor, ProgressFactory
+from assistant.ingest.loaders import LoadedDocument, load_document
+from assistant.ingest.scanner import ScanReport, scan_document
+from assistant.knowledge.registry import PENDING, DocumentRegistry, DocumentVersion, VersionStatus
+from assistant.retrieval.hybrid import HybridRetriever
+
+FILE_ACTOR = "file-ingest"  # versions that arrived through `bank-assistant ingest` of a folder
+_FROM_FRONT_MATTER: dict[str, VersionStatus] = {
+    "approved": "published",
+    "draft": "draft",
+    "retired": "retired",
+}
+
+
+class KnowledgeError(UserFacingError):
+    """A workflow rule was not met; the message says which."""
+
+
+class PermissionDenied(KnowledgeError):
+    pass
+
+
+def content_hash(raw: bytes, meta: dict[str, object]) -> str:
+    extra = json.dumps(meta, sort_keys=True, default=str).encode()
+    return hashlib.sha256(CHUNKER_VERSION.encode() + raw + b"\0" + extra).hexdigest()
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        registry: DocumentRegistry,
+        ingestor: Ingestor,
+        retriever: HybridRetriever,
+        staff: dict[str, StaffLogin],
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.registry = registry
+        self.ingestor = ingestor
+        self.retriever = retriever
+        self.staff = staff
+        self.today = today
+
+    # Who may do what. The acting user is always named: the CLI takes --actor, the UI its sign-in.
+    def user(self, name: str, role: Role) -> User:
+        login = self.staff.get(name)
+        user = User(name=name, roles=login.roles) if login else None
+        if user is None or not user.can(role):
+            raise PermissionDenied(f"{name!r} does not have the {role} role")
+        return user
+
+    # Changes: each makes a new version, never touching the one in force.
+    def add(
+        self,
+        raw: bytes,
+        filename: str,
+        actor: str,
+        *,
+        doc_id: str | None = None,
+        title: str | None = None,
+        lang: str | None = None,
+        product: str | None = None,
+        effective_date: date | None = None,
+        note: str = "",
+    ) -> DocumentVersion:
+        """Upload a document (Markdown, PDF, DOCX, HTML, TXT) as a draft of a new or existing document."""
+        self.user(actor, "editor")
+        with tempfile.TemporaryDirectory() as scratch:  # the loader reads a path; no sidecar for uploads
+            document = load_document(Path(scratch) / Path(filename).name, raw)
+        overrides = {
+            "doc_id": doc_id,
+            "title": title,
+            "lang": lang,
+            "product": product,
+            "effective_date": effective_date,
+        }
+        meta = document.meta.model_copy(update={k: v for k, v in overrides.items() if v})
+        scan = scan_document(raw, Path(filename).suffix.lower())
+        return self._new_version(
+            meta.doc_id, meta.title, meta.lang, meta.product, meta.effective_date,
+            document.body_markdown, Path(filename).name, raw, scan, note, actor, "add",
+        )  # fmt: skip
+
+    def edit(
+        self, doc_id: str, markdown: str, actor: str, *, effective_date: date | None = None, note: str = ""
+    ) -> DocumentVersion:
+        """Save an edit of the document's Markdown as a new draft version."""
+        self.user(actor, "editor")
+        base = self.registry.get(doc_id)
+        if base is None:
+            raise KnowledgeError(f"no document {doc_id!r}")
+        if not markdown.strip():
+            raise KnowledgeError("the document is empty")
+        raw = markdown.encode("utf-8")
+        scan = scan_document(raw, ".md")
+        return self._new_version(
+            doc_id, base.title, base.lang, base.product, effective_date or base.effective_date,
+            markdown, f"{doc_id}.md", raw, scan, note, actor, "edit",
+        )  # fmt: skip
+
+    def _new_version(
+        self,
+        doc_id: str,
+        title: str,
+        lang: str,
+        product: str,
+        effective_date: date,
+        body: str,
+        filename: str,
+        raw: bytes,
+        scan: ScanReport,
+        note: str,
+        actor: str,
+        action: str,
+    ) -> DocumentVersion:
+        latest = self.registry.get(doc_id)
+        if latest is not None and latest.lang != lang:
+            raise KnowledgeError(f"{doc_id!r} is a {latest.lang} document; this upload is {lang}")
+        meta = {"title": title, "lang": lang, "product": product, "effective_date": effective_date}
+        return self.registry.add_version(
+            doc_id=doc_id,
+            status="quarantined" if scan.quarantined else "draft",
+            title=title,
+            lang=lang,
+            product=product,
+            effective_date=effective_date,
+            body_markdown=body,
+            filename=filename,
+            raw=raw,
+            content_hash=content_hash(raw, meta),
+            findings=[f.model_dump() for f in scan.findings],
+            note=note,
+            actor=actor,
+            action=action,
+        )
+
+    # Decisions.
+    def approve(
+        self,
+        doc_id: str,
+        actor: str,
+        version: int | None = None,
+        *,
+        override_quarantine: bool = False,
+        progress: ProgressFactory | None = None,
+    ) -> DocumentVersion:
+        """Approve a pending version; it is published now if its effective date has come."""
+        self.user(actor, "approver")
+        pending = self._pending(doc_id, version)
+        if pending.created_by == actor:
+            raise PermissionDenied("an editor cannot approve their own change: ask another approver")
+        if pending.status == "quarantined" and not override_quarantine:
+            raise KnowledgeError(
+                f"{doc_id} v{pending.version} is quarantined ({len(pending.findings)} findings); "
+                "review the findings and approve with the quarantine override"
+            )
+        action = "override_quarantine" if pending.status == "quarantined" else "approve"
+        if not self.registry.set_status(doc_id, pending.version, "approved", actor, action, expected=PENDING):
+            raise KnowledgeError(f"{doc_id} v{pending.version} was decided by someone else meanwhile")
+        self.activate_due(progress=progress)
+        decided = self.registry.get(doc_id, pending.version)
+        assert decided is not None
+        return decided
+
+    def reject(
+        self, doc_id: str, actor: str, version: int | None = None, reason: str = ""
+    ) -> DocumentVersion:
+        self.user(actor, "approver")
+        pending = self._pending(doc_id, version)
+        if not self.registry.set_status(
+            doc_id, pending.version, "rejected", actor, "reject", {"reason": reason}, expected=PENDING
+        ):
+            raise KnowledgeError(f"{doc_id} v{pending.version} was decided by someone else meanwhile")
+        rejected = self.registry.get(doc_id, pending.version)
+        assert rejected is not None
+        return rejected
+
+    def retire(self, doc_id: str, actor: str, reason: str = "") -> list[DocumentVersion]:
+        """Take a document out of service: removed from the index now; its versions stay on record."""
+        self.user(actor, "approver")
+        live = [v for v in self.registry.versions(doc_id) if v.status in ("published", "approved", *PENDING)]
+        if not live:
+            raise KnowledgeError(f"no document {doc_id!r} in service")
+        removed = self.ingestor.remove_document(doc_id)
+        for v in live:
+            self.registry.set_status(
+                doc_id, v.version, "retired", actor, "retire", {"reason": reason, "chunks_removed": removed}
+            )
+        self.retriever.refresh()
+        return self.registry.versions(doc_id)
+
+    def _pending(self, doc_id: str, version: int | None) -> DocumentVersion:
+        versions = self.registry.versions(doc_id)
+        if not versions:
+            raise KnowledgeError(f"no document {doc_id!r}")
+        if version is None:
+            candidates = [v for v in versions if v.status in PENDING]
+            if not candidates:
+                raise KnowledgeError(f"{doc_id} has no version waiting for a decision")
+            return candidates[-1]
+        found = next((v for v in versions if v.version == version), None)
+        if found is None:
+            raise KnowledgeError(f"{doc_id} has no version {version}")
+        if found.status not in PENDING:
+            raise KnowledgeError(f"{doc_id} v{version} is {found.status}, not waiting for a decision")
+        return found
+
+    # Publication: approved versions whose effective date has come go into the index.
+    def activate_due(
+        self, today: date | None = None, progress: ProgressFactory | None = None
+    ) -> list[DocumentVersion]:
+        today = today or self.today()
+        due: dict[str, DocumentVersion] = {}
+        for v in self.registry.with_status("approved"):
+            if v.effective_date <= today and (v.doc_id not in due or v.version > due[v.doc_id].version):
+                due[v.doc_id] = v
+        published = []
+        for version in due.values():
+            self._publish(version, progress)
+            published.append(version)
+        if published:
+            self.retriever.refresh()
+        return published
+
+    def _publish(self, version: DocumentVersion, progress: ProgressFactory | None) -> None:
+        document = LoadedDocument(
+            meta=_meta(version),
+            body_markdown=version.body_markdown,
+            source_path=Path(f"registry/{version.doc_id}"),
+        )
+        try:
+            chunks = self.ingestor.index_document(document, version.content_hash, progress)
+        except DocumentError as exc:
+            self.registry.audit(
+                "system", "publish_failed", version.doc_id, version.version, {"error": str(exc)}
+            )
+            raise KnowledgeError(f"{version.doc_id} v{version.version} could not be indexed: {exc}") from exc
+        for older in self.registry.versions(version.doc_id):
+            if older.version < version.version and older.status in ("published", "approved"):
+                self.registry.set_status(older.doc_id, older.version, "superseded", "system", "supersede")
+        self.registry.set_status(
+            version.doc_id,
+            version.version,
+            "published",
+            "system",
+            "publish",
+            {"chunks": chunks},
+            expected=("approved",),
+        )
+
+
+def _meta(version: DocumentVersion) -> DocumentMeta:
+    return DocumentMeta(
+        doc_id=version.doc_id,
+        title=version.title,
+        lang="zh" if version.lang == "zh" else "en",
+        product=version.product,
+        version=version.version,
+        effective_date=version.effective_date,
+        status="approved",
+    )
+
+
+class FileVersions:
+    """The registry side of folder ingestion (`bank-assistant ingest`): every indexed or quarantined
+    file is recorded as a numbered, audited version, like a change made in the knowledge admin."""
+
+    def __init__(self, registry: DocumentRegistry) -> None:
+        self.registry = registry
+
+    def is_known(self, doc_id: str, content_hash: str) -> bool:
+        return self.registry.knows_hash(doc_id, content_hash)
+
+    def register(self, document: LoadedDocument, content_hash: str, raw: bytes) -> int:
+        meta = document.meta
+        status = _FROM_FRONT_MATTER[meta.status]
+        version = self.registry.add_version(
+            doc_id=meta.doc_id,
+            status=status,
+            title=meta.title,
+            lang=meta.lang,
+            product=meta.product,
+            effective_date=meta.effective_date,
+            body_markdown=document.body_markdown,
+            filename=document.source_path.name,
+            raw=raw,
+            content_hash=content_hash,
+            findings=[],
+            note=f"ingested from {document.source_path}",
+            actor=FILE_ACTOR,
+            action="ingest",
+            at_least=meta.version,
+        )
+        if status == "published":
+            for older in self.registry.versions(meta.doc_id):
+                if older.version < version.version and older.status in ("published", "approved"):
+                    self.registry.set_status(
+                        older.doc_id, older.version, "superseded", FILE_ACTOR, "supersede"
+                    )
+        return version.version
+
+    def quarantine(self, document: LoadedDocument, content_hash: str, raw: bytes, scan: ScanReport) -> None:
+        if self.registry.knows_hash(document.meta.doc_id, content_hash):
+            return  # quarantined on an earlier run already
+        meta = document.meta
+        self.registry.add_version(
+            doc_id=meta.doc_id,
+            status="quarantined",
+            title=meta.title,
+            lang=meta.lang,
+            product=meta.product,
+            effective_date=meta.effective_date,
+            body_markdown=document.body_markdown,
+            filename=document.source_path.name,
+            raw=raw,
+            content_hash=content_hash,
+            findings=[f.model_dump() for f in scan.findings],
+            note=f"quarantined at ingestion from {document.source_path}",
+            actor=FILE_ACTOR,
+            action="quarantine",
+        )
