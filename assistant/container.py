@@ -20,6 +20,7 @@ from assistant.handoff.outbox import HandoffOutbox
 from assistant.handoff.policy import HandoffPolicy
 from assistant.handoff.queue import HandoffQueue
 from assistant.ingest.ingestor import Ingestor
+from assistant.knowledge.curated import CuratedAnswers
 from assistant.knowledge.registry import DocumentRegistry
 from assistant.knowledge.workflow import FileVersions, KnowledgeBase
 from assistant.llm import bundled_model
@@ -97,7 +98,11 @@ class Services:
 
     @cached_property
     def knowledge(self) -> KnowledgeBase:
-        return KnowledgeBase(self.registry, self.ingestor, self.retriever, self.settings.staff)
+        return KnowledgeBase(self.registry, self.ingestor, self.retriever, self.settings.staff, self.curated)
+
+    @cached_property
+    def curated(self) -> CuratedAnswers:
+        return CuratedAnswers(self.database, self.registry)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
@@ -202,6 +207,7 @@ class Services:
             self.turn_log,
             self.replies,
             self.recommender,
+            self.curated,
         )
 
     @cached_property

@@ -69,7 +69,8 @@ class Citation(BaseModel):
 # conversational: a fixed reply to a greeting, thanks or goodbye, or the notice that a person is coming.
 # to_agent: the conversation is with a person, so the assistant stays silent.
 # refused: the input guard stopped the message (an attack, or over a limit).
-AnswerKind = Literal["llm", "extractive", "abstained", "conversational", "to_agent", "refused"]
+# curated: an answer an approver pinned to the question's pattern, used verbatim with its sources.
+AnswerKind = Literal["llm", "extractive", "abstained", "conversational", "to_agent", "refused", "curated"]
 
 
 class Answer(BaseModel):

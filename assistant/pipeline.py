@@ -2,10 +2,10 @@
 
 guard (limits, personal data masked, attacks refused) -> store the customer's masked message (before
 anything else, so it is never lost) -> if a person has the conversation, the assistant stays silent
--> understand (language, script, intent, emotion and its
-trend) -> a fixed reply to small talk, or retrieve (hybrid search over approved, effective passages)
-and answer (streamed LLM answer with checked citations, or extractive, or abstain) -> decide whether
-a person takes over (policy, ticket, notice) and whether a suitable product may be offered beside the
+-> understand (language, script, intent, emotion and its trend) -> a fixed reply to small talk, or
+an approver's curated answer, or retrieve (hybrid search over published passages in effect) and
+answer (streamed LLM answer with checked citations, or extractive, or abstain) -> decide whether a
+person takes over (policy, ticket, notice) and whether a suitable product may be offered beside the
 answer (suitability rules, ranking, gate) -> record (turn log and transcript).
 """
 
@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.domain import Answer, TurnResult
+from assistant.domain import Answer, Lang, TurnResult
 from assistant.handoff.conversations import ConversationStore
+from assistant.knowledge.curated import CuratedAnswers
 from assistant.lang import detect_lang
 from assistant.prompts import Replies
 from assistant.recommend.stage import RecommendRequest, RecommendStage
@@ -75,6 +76,7 @@ class Pipeline:
         turn_log: TurnLog,
         replies: Replies,
         recommend: RecommendStage,
+        curated: CuratedAnswers,
     ) -> None:
         self.guard = guard
         self.understand = understand
@@ -85,6 +87,7 @@ class Pipeline:
         self.turn_log = turn_log
         self.replies = replies
         self.recommend = recommend
+        self.curated = curated
 
     def run(
         self,
@@ -126,8 +129,12 @@ class Pipeline:
             answer = Answer(text=guarded.refusal, kind="refused", abstained=False, grounded=True)
         else:
             reply = conversational_reply(text, lang, understood.understanding, self.replies)
+            pinned = self._curated(text, lang) if reply is None else None
             if reply is not None:
                 answer = reply
+            elif pinned is not None:
+                answer = pinned  # an approver's answer, verbatim, with the passages it rests on
+                yield TurnDelta(answer.text)
             else:
                 with timer.stage("retrieve"):
                     retrieval = self.retriever.retrieve(text, lang=lang, vector=understood.vector)
@@ -211,6 +218,14 @@ class Pipeline:
         result.timings_ms["record"] = timer.timings_ms["record"]
         result.timings_ms["total"] = (time.perf_counter() - started) * 1000
         yield TurnDone(result)
+
+    def _curated(self, text: str, lang: Lang) -> Answer | None:
+        try:
+            match = self.curated.match(text, lang)
+        except SQLAlchemyError as exc:
+            logger.error("Curated answers unavailable: %s", exc)
+            return None
+        return match.as_answer() if match else None
 
     def ask(
         self,

@@ -16,15 +16,22 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from pydantic import BaseModel, Field
+
 from assistant.access import Role, StaffLogin, User
-from assistant.domain import DocumentMeta
+from assistant.domain import DocumentMeta, Lang
 from assistant.errors import DocumentError, UserFacingError
+from assistant.guard.output import output_violation
 from assistant.ingest.chunking import CHUNKER_VERSION
 from assistant.ingest.ingestor import Ingestor, ProgressFactory
 from assistant.ingest.loaders import LoadedDocument, load_document
 from assistant.ingest.scanner import ScanReport, scan_document
+from assistant.knowledge.curated import CuratedAnswer, CuratedAnswers
+from assistant.knowledge.gaps import KnowledgeGap, find_gaps, mark_drafted
 from assistant.knowledge.registry import PENDING, DocumentRegistry, DocumentVersion, VersionStatus
+from assistant.lang import detect_lang
 from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.index import SearchFilter
 
 FILE_ACTOR = "file-ingest"  # versions that arrived through `bank-assistant ingest` of a folder
 _FROM_FRONT_MATTER: dict[str, VersionStatus] = {
@@ -47,6 +54,24 @@ def content_hash(raw: bytes, meta: dict[str, object]) -> str:
     return hashlib.sha256(CHUNKER_VERSION.encode() + raw + b"\0" + extra).hexdigest()
 
 
+class RetrievalProbe(BaseModel):
+    """One ranked chunk in a retrieval test, with every score that placed it."""
+
+    rank: int
+    doc_id: str
+    version: int
+    title: str
+    section: str
+    chunk_id: str
+    text: str
+    fused_score: float
+    dense_similarity: float | None
+    dense_rank: int | None
+    bm25_score: float | None
+    bm25_rank: int | None
+    sent_to_answer: bool = Field(description="Among the passages the answer is written from, and may cite.")
+
+
 class KnowledgeBase:
     def __init__(
         self,
@@ -54,8 +79,10 @@ class KnowledgeBase:
         ingestor: Ingestor,
         retriever: HybridRetriever,
         staff: dict[str, StaffLogin],
+        curated: CuratedAnswers,
         today: Callable[[], date] = date.today,
     ) -> None:
+        self.curated = curated
         self.registry = registry
         self.ingestor = ingestor
         self.retriever = retriever
@@ -209,6 +236,88 @@ class KnowledgeBase:
             )
         self.retriever.refresh()
         return self.registry.versions(doc_id)
+
+    # Curated answers and knowledge gaps.
+    def pin(self, pattern: str, lang: Lang, answer: str, chunk_ids: list[str], actor: str) -> CuratedAnswer:
+        """Pin an approved answer, resting on published passages, to a question pattern."""
+        self.user(actor, "approver")
+        if not answer.strip():
+            raise KnowledgeError("the answer is empty")
+        problem = output_violation(answer)
+        if problem:
+            raise KnowledgeError(f"the answer fails the output guard: {problem}")
+        chunks = {c.chunk_id: c for c in self.retriever.index.chunks(SearchFilter(today=self.today()))}
+        missing = [cid for cid in chunk_ids if cid not in chunks]
+        if not chunk_ids or missing:
+            raise KnowledgeError(
+                f"a curated answer needs published sources; not found: {missing or 'none given'}"
+            )
+        try:
+            pinned = self.curated.add(pattern, lang, answer, [chunks[cid] for cid in chunk_ids], actor)
+        except ValueError as exc:
+            raise KnowledgeError(str(exc)) from exc
+        self.registry.audit(
+            actor, "pin_answer", None, None, {"id": pinned.id, "pattern": pattern, "sources": chunk_ids}
+        )
+        return pinned
+
+    def unpin(self, answer_id: int, actor: str) -> None:
+        self.user(actor, "approver")
+        if not self.curated.deactivate(answer_id):
+            raise KnowledgeError(f"no curated answer {answer_id}")
+        self.registry.audit(actor, "unpin_answer", None, None, {"id": answer_id})
+
+    def gaps(self) -> list[KnowledgeGap]:
+        return find_gaps(self.registry.engine)
+
+    def draft_from_gap(self, key: str, actor: str) -> DocumentVersion:
+        """One click: a draft document for the gap, with a person's answer when there was one."""
+        self.user(actor, "editor")
+        gap = next((g for g in self.gaps() if g.key == key), None)
+        if gap is None:
+            raise KnowledgeError(f"no open knowledge gap {key!r}")
+        lang = "zh" if gap.lang == "zh" else "en"
+        placeholder = {
+            "en": "To be written: the answer, with its conditions and figures.",
+            "zh": "待补充：答案及其条件和数字。",
+        }
+        heading = {"en": "Answer", "zh": "答复"}
+        body = f"# {gap.question}\n\n## {heading[lang]}\n\n{gap.answer or placeholder[lang]}\n"
+        doc_id = f"gap-{key[:10]}-{lang}"
+        version = self._new_version(
+            doc_id, gap.question[:200], lang, "faq", self.today(), body, f"{doc_id}.md",
+            body.encode("utf-8"), scan_document(body.encode("utf-8"), ".md"),
+            f"from a knowledge gap ({gap.kind}, asked {gap.count}x)", actor, "draft_from_gap",
+        )  # fmt: skip
+        mark_drafted(self.registry.engine, key, doc_id, actor)
+        return version
+
+    def retrieval_test(
+        self, question: str, lang: Lang | None = None, candidates: int = 10
+    ) -> list[RetrievalProbe]:
+        """The ranked chunks for a question with their BM25, dense and fused scores, as the pipeline
+        would retrieve them today; the first ``top_k`` are what an answer is written from."""
+        lang = lang or detect_lang(question)
+        result = self.retriever.retrieve(question, lang=lang, top_k=candidates)
+        top_k = self.retriever.top_k
+        return [
+            RetrievalProbe(
+                rank=rank,
+                doc_id=hit.chunk.doc_id,
+                version=hit.chunk.version,
+                title=hit.chunk.title,
+                section=hit.chunk.section,
+                chunk_id=hit.chunk.chunk_id,
+                text=hit.chunk.text,
+                fused_score=round(hit.fused_score, 5),
+                dense_similarity=None if hit.dense_similarity is None else round(hit.dense_similarity, 4),
+                dense_rank=hit.dense_rank,
+                bm25_score=None if hit.bm25_score is None else round(hit.bm25_score, 4),
+                bm25_rank=hit.bm25_rank,
+                sent_to_answer=rank <= top_k,
+            )
+            for rank, hit in enumerate(result.chunks, start=1)
+        ]
 
     def _pending(self, doc_id: str, version: int | None) -> DocumentVersion:
         versions = self.registry.versions(doc_id)

@@ -26,7 +26,7 @@ UPSET_EMOTIONS = frozenset({"angry", "frustrated", "anxious"})
 # A conversation that has touched any of these is no place for marketing.
 SENSITIVE_INTENTS = RISK_INTENTS | {"complaint", "lost_or_stolen_card", "lost_or_stolen_phone"}
 SENSITIVE_HANDOFF_REASONS = frozenset({"risk", "complaint", "emotion"})
-ANSWER_KINDS_WITH_OFFERS: frozenset[AnswerKind] = frozenset({"llm", "extractive"})
+ANSWER_KINDS_WITH_OFFERS: frozenset[AnswerKind] = frozenset({"llm", "extractive", "curated"})
 
 
 class GateDecision(BaseModel):
