@@ -21,6 +21,7 @@ from assistant.config import AnswerMode, Settings
 from assistant.container import Services, local_llm
 from assistant.domain import PRIORITY_NAMES, TurnResult
 from assistant.errors import TerminalError
+from assistant.knowledge import commands as knowledge_commands
 from assistant.pipeline import TurnDelta, TurnDone
 from assistant.recommend import commands as recommend_commands
 
@@ -32,6 +33,7 @@ err = Console(stderr=True)
 app.command()(recommend_commands.recommend)
 app.command()(recommend_commands.customers)
 app.command()(recommend_commands.funnel)
+app.add_typer(knowledge_commands.docs, name="docs")
 
 
 def _quiet_environment() -> None:
@@ -208,6 +210,13 @@ def serve(
         target=services.outbox.retry_forever,
         args=(settings.outbox_retry_s, threading.Event()),
         name="handoff-outbox",
+        daemon=True,
+    ).start()
+    # Approved versions go live on their effective date; changes made from the CLI are picked up.
+    threading.Thread(
+        target=services.knowledge.keep_current,
+        args=(settings.knowledge_sync_s, threading.Event()),
+        name="knowledge-sync",
         daemon=True,
     ).start()
     # A service manager stops us with SIGTERM: exit normally so the LLM server is stopped too.

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
 
     # Ingestion
     max_file_bytes: int = 20 * 1024 * 1024
+    knowledge_sync_s: float = 60.0  # how often `serve` publishes versions whose effective date came
 
     # Input guard limits
     max_message_chars: int = 2000

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -32,6 +34,8 @@ from assistant.knowledge.registry import PENDING, DocumentRegistry, DocumentVers
 from assistant.lang import detect_lang
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import SearchFilter
+
+logger = logging.getLogger(__name__)
 
 FILE_ACTOR = "file-ingest"  # versions that arrived through `bank-assistant ingest` of a folder
 _FROM_FRONT_MATTER: dict[str, VersionStatus] = {
@@ -351,6 +355,20 @@ class KnowledgeBase:
         if published:
             self.retriever.refresh()
         return published
+
+    def keep_current(self, interval_s: float, stop: threading.Event) -> None:
+        """For `serve`: publish versions as their effective dates arrive, and pick up publications
+        made by another process (the `docs` CLI) into the keyword index. Runs until ``stop`` is set."""
+        seen = self.registry.last_audit_id()
+        while not stop.wait(interval_s):
+            try:
+                self.activate_due()
+                latest = self.registry.last_audit_id()
+                if latest != seen:
+                    self.retriever.refresh()
+                    seen = latest
+            except Exception:  # keep the loop alive through a database or index outage
+                logger.exception("Keeping the knowledge base current failed; retrying")
 
     def _publish(self, version: DocumentVersion, progress: ProgressFactory | None) -> None:
         document = LoadedDocument(
