@@ -255,11 +255,14 @@ class Services:
 
     def ensure_knowledge_indexed(self) -> None:
         """A fresh data directory gets the bundled knowledge base, so every command works out of the box."""
-        if self.index.count() == 0:
-            logger.info("Index is empty: ingesting %s", self.settings.knowledge_dir)
+        if not self.registry.latest_per_document():
+            logger.info("No documents on record: ingesting %s", self.settings.knowledge_dir)
             report = self.ingestor.ingest([self.settings.knowledge_dir])
             logger.info("%s", report.summary())
             self.retriever.refresh()
+        elif self.index.count() == 0:
+            # The registry is the record: a lost or new vector store is rebuilt from it.
+            logger.info("Index is empty: republishing %d documents", len(self.knowledge.republish()))
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import gradio as gr
 from assistant.container import Services
 from ui.agent import build_agent_tab
 from ui.chat import build_chat_tab
+from ui.knowledge import build_knowledge_tab
 
 
 def build_app(services: Services) -> gr.Blocks:
@@ -18,6 +19,8 @@ def build_app(services: Services) -> gr.Blocks:
             build_chat_tab(services.pipeline, services.conversations, services.recommender, services.profiles)
         with gr.Tab("Agent console · 人工坐席"):
             build_agent_tab(services.desk, services.settings)
+        with gr.Tab("Knowledge admin · 知识库管理"):
+            build_knowledge_tab(services.knowledge, services.settings)
     return app
 
 

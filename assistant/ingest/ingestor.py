@@ -133,11 +133,15 @@ class Ingestor:
             previous = indexed.get(doc_id)
             # A renamed file is re-indexed (same chunk ids, new path), so its recorded path stays true.
             if previous and previous.content_hash == content_hash and previous.source_path == str(path):
+                if self.registration and not self.registration.is_known(doc_id, content_hash):
+                    self.registration.register(
+                        document, content_hash, raw
+                    )  # indexed before the registry existed
                 report.unchanged.append(doc_id)
                 continue
-            if previous and self.registration and self.registration.is_known(doc_id, content_hash):
-                # An older version than the one in force (edited and approved in the knowledge admin):
-                # re-ingesting the folder must not roll the approved change back.
+            if self.registration and self.registration.is_known(doc_id, content_hash):
+                # Already on record (an older version than the one an approver put in force since, or
+                # one retired): re-ingesting the folder must not roll a decision back.
                 report.unchanged.append(doc_id)
                 continue
             scan = scan_document(raw, path.suffix.lower())

@@ -356,6 +356,14 @@ class KnowledgeBase:
             self.retriever.refresh()
         return published
 
+    def republish(self) -> list[DocumentVersion]:
+        """Index every document's published version again (a new or rebuilt vector store)."""
+        live = self.registry.with_status("published")
+        for version in live:
+            self.ingestor.index_document(_loaded(version), version.content_hash)
+        self.retriever.refresh()
+        return live
+
     def keep_current(self, interval_s: float, stop: threading.Event) -> None:
         """For `serve`: publish versions as their effective dates arrive, and pick up publications
         made by another process (the `docs` CLI) into the keyword index. Runs until ``stop`` is set."""
@@ -371,13 +379,8 @@ class KnowledgeBase:
                 logger.exception("Keeping the knowledge base current failed; retrying")
 
     def _publish(self, version: DocumentVersion, progress: ProgressFactory | None) -> None:
-        document = LoadedDocument(
-            meta=_meta(version),
-            body_markdown=version.body_markdown,
-            source_path=Path(f"registry/{version.doc_id}"),
-        )
         try:
-            chunks = self.ingestor.index_document(document, version.content_hash, progress)
+            chunks = self.ingestor.index_document(_loaded(version), version.content_hash, progress)
         except DocumentError as exc:
             self.registry.audit(
                 "system", "publish_failed", version.doc_id, version.version, {"error": str(exc)}
@@ -395,6 +398,14 @@ class KnowledgeBase:
             {"chunks": chunks},
             expected=("approved",),
         )
+
+
+def _loaded(version: DocumentVersion) -> LoadedDocument:
+    return LoadedDocument(
+        meta=_meta(version),
+        body_markdown=version.body_markdown,
+        source_path=Path(f"registry/{version.doc_id}"),
+    )
 
 
 def _meta(version: DocumentVersion) -> DocumentMeta:

@@ -226,3 +226,20 @@ def test_docs_cli_publishes_a_document_with_explicit_actors(knowledge_dir, tmp_p
     assert probes[0]["doc_id"] == GOLD["zh"] and {"bm25_score", "dense_similarity", "fused_score"} <= set(
         probes[0]
     )
+
+
+def test_the_registry_not_the_folder_decides_what_is_in_force(services, knowledge_dir, tmp_path):
+    kb = services.knowledge
+    upload = changed_fee_file(tmp_path, "en")
+    kb.approve(GOLD["en"], "approver", kb.add(upload.read_bytes(), upload.name, "editor").version)
+    # Re-ingesting the original folder does not roll the approved change back.
+    report = services.ingestor.ingest([knowledge_dir])
+    assert GOLD["en"] in report.unchanged and not report.updated
+    assert "360" in answer(services, "en").answer.text
+    # A lost vector store is rebuilt from the registry's published versions.
+    services.index.delete([c.chunk_id for c in services.index.chunks()])
+    services.ensure_knowledge_indexed()
+    assert "360" in answer(services, "en").answer.text
+    assert {c.doc_id for c in services.index.chunks()} == {
+        v.doc_id for v in services.registry.with_status("published")
+    }
