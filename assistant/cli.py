@@ -404,43 +404,40 @@ def evaluate(
         Path | None, typer.Option(help="Thresholds file (default evals/thresholds.yaml).")
     ] = None,
 ) -> None:
-    """Run the answer-quality and handoff sets through the real pipeline and write a JSON report.
+    """Run the evaluation sets through the real pipeline, beside a textbook LangChain RAG baseline,
+    and write report.json and report.html.
 
-    Offline metrics always (ragas reference-id context recall/precision, chrF, BLEU, semantic
-    similarity; abstention, figures, citations, latency). LLM-judged metrics are not run yet and are
-    reported as skipped: no default remote judge is ever called.
+    Offline metrics always (ragas reference-id and non-LLM context recall/precision, chrF, BLEU,
+    semantic similarity; abstention, figures, citations, latency; intent accuracy and emotion
+    macro-F1; handoff precision/recall). LLM-judged ragas metrics only with a configured judge
+    (BANK_ASSISTANT_JUDGE_BASE_URL); otherwise skipped: no default remote judge is ever called.
     """
     import tempfile
-    from datetime import datetime
 
     from assistant.config import PROJECT_ROOT
-    from assistant.evaluation.answers import answer_report, load_cases, run_cases, write_report
+    from assistant.evaluation.answers import write_report
     from assistant.evaluation.gate import gate_failures
-    from assistant.evaluation.handoff import handoff_report, load_conversations
+    from assistant.evaluation.html_report import write_html
+    from assistant.evaluation.run import previous_report, report_folder, run_evaluation
 
     settings = Settings()
     if answers:
         settings = settings.model_copy(update={"answers": answers})
-    datasets = PROJECT_ROOT / "evals" / "datasets"
-    cases = load_cases(datasets / "answers" / "questions.jsonl")[:limit]
-    conversations = load_conversations(datasets / "handoff" / "conversations.jsonl")[:limit]
     with tempfile.TemporaryDirectory(prefix="bank-assistant-eval-") as scratch:
         services = Services(settings.model_copy(update={"database": f"sqlite:///{scratch}/eval.db"}))
         services.ensure_knowledge_indexed()
         with local_llm(settings), _progress(disable=as_json) as progress:
-            task = progress.add_task("questions", total=len(cases))
-            results = run_cases(
-                services.pipeline, cases, settings.answers == "llm", lambda: progress.advance(task)
-            )
-            report: dict[str, Any] = {
-                "created": datetime.now().isoformat(timespec="seconds"),
-                "answers": settings.answers,
-                "answer_quality": answer_report(results, services.embedder),
-                "handoff": handoff_report(services.pipeline, conversations, settings.answers == "llm"),
-                "llm_judged": "skipped: no judge endpoint configured",
-            }
-    folder = out or PROJECT_ROOT / "evals" / "reports" / datetime.now().strftime("%Y%m%d-%H%M%S")
+            tasks: dict[str, Any] = {}
+
+            def advance(name: str) -> None:
+                if name not in tasks:
+                    tasks[name] = progress.add_task(name, total=limit or None)
+                progress.advance(tasks[name])
+
+            report = run_evaluation(services, settings, limit, advance)
+    folder = report_folder(out)
     path = write_report(report, folder)
+    html = write_html(report, folder, previous_report(folder))
     failures = gate_failures(report, thresholds or PROJECT_ROOT / "evals" / "thresholds.yaml") if gate else []
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))
@@ -448,7 +445,7 @@ def evaluate(
         for name, value in report["answer_quality"]["overall"].items():
             typer.echo(f"{name:32} {value}")
         typer.echo(f"handoff {report['handoff']['all']}")
-        typer.echo(f"report: {path}")
+        typer.echo(f"report: {path}\n        {html}")
     for failure in failures:
         err.print(f"[red]gate[/red] {failure}")
     if failures:

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     handoff_unanswered_turns: int = 2
     handoff_summary: Literal["llm", "extractive"] = "llm"
 
+    # Evaluation: LLM-judged ragas metrics run only against a judge endpoint configured here.
+    judge_base_url: str | None = None
+    judge_model: str = "judge"
+    judge_api_key: SecretStr = SecretStr("not-needed")
+
     # Recommendations
     risk_assessment_valid_days: int = 365  # an older investor risk assessment allows R1 products only
     recommendation_every_turns: int = 3  # at most one offer in this many turns of a conversation

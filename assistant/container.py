@@ -9,6 +9,7 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from assistant.analytics import Ratings
 from assistant.config import Settings
 from assistant.domain import Lang
 from assistant.errors import TerminalError
@@ -209,6 +210,10 @@ class Services:
             self.recommender,
             self.curated,
         )
+
+    @cached_property
+    def ratings(self) -> Ratings:
+        return Ratings(self.database)
 
     @cached_property
     def catalog(self) -> Catalog:

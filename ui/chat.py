@@ -8,9 +8,11 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.analytics import Ratings
 from assistant.domain import Citation, TurnResult
 from assistant.handoff.conversations import ConversationStore
 from assistant.handoff.conversations import Message as StoredMessage
+from assistant.lang import detect_lang
 from assistant.pipeline import Pipeline, TurnDelta, TurnDone
 from assistant.recommend.stage import RecommendStage
 from assistant.recommend.store import ProfileStore
@@ -101,7 +103,11 @@ def poll_staff_messages(
 
 
 def build_chat_tab(
-    pipeline: Pipeline, conversations: ConversationStore, recommender: RecommendStage, profiles: ProfileStore
+    pipeline: Pipeline,
+    conversations: ConversationStore,
+    recommender: RecommendStage,
+    profiles: ProfileStore,
+    ratings: Ratings,
 ) -> None:
     conversation_id = gr.State(lambda: uuid.uuid4().hex)
     last_staff_message = gr.State(0)
@@ -148,6 +154,22 @@ def build_chat_tab(
                     updated,
                     *offer.show(result.recommendations, result.recommendation_gate, result.lang),
                 )
+
+    with gr.Accordion("Rate this chat · 评价本次服务", open=False):
+        stars = gr.Radio([1, 2, 3, 4, 5], label="How satisfied are you? 1 = not at all, 5 = very · 满意度")
+        comment = gr.Textbox(label="Comment (optional) · 意见（选填）", max_length=1000)
+        send_rating = gr.Button("Send rating · 提交评价")
+        thanks = gr.Markdown()
+
+    def rate(score: int | None, remark: str, conversation: str, selected: str) -> str:
+        if score is None:
+            return "Please choose 1 to 5 · 请选择1至5分"
+        # Comments are free text: personal data is masked before it is stored, as for chat messages.
+        masked = pipeline.guard.redactor.redact(remark or "", detect_lang(remark or "")).text
+        ratings.rate(conversation, int(score), masked, customer_id(selected))
+        return "Thank you for your feedback · 感谢您的评价"
+
+    send_rating.click(rate, [stars, comment, conversation_id, customer], [thanks])
 
     box.submit(
         handle,

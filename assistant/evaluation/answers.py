@@ -115,8 +115,12 @@ def own_metrics(results: list[CaseResult]) -> dict[str, Any]:
     }
 
 
-def ragas_metrics(results: list[CaseResult], embedder: Embedder) -> dict[str, Any]:
-    """Reference-id context recall/precision, chrF, BLEU and semantic similarity on answerable questions."""
+References = Callable[[AnswerCase], list[str]]
+
+
+def ragas_metrics(results: list[CaseResult], embedder: Embedder, references: References) -> dict[str, Any]:
+    """Reference-id context recall/precision, non-LLM context recall against the reference sections'
+    text, chrF, BLEU and semantic similarity, on answerable questions."""
     import sacrebleu
 
     from assistant.evaluation.ragas_offline import score_offline
@@ -132,6 +136,7 @@ def ragas_metrics(results: list[CaseResult], embedder: Embedder) -> dict[str, An
             "retrieved_contexts": r.retrieved_texts or [""],
             "retrieved_context_ids": r.retrieved_doc_ids or ["none"],
             "reference_context_ids": [d.doc_id for d in r.case.reference_docs],
+            "reference_contexts": references(r.case) or [r.case.reference_answer],
         }
         for r in answerable
     ]
@@ -155,14 +160,14 @@ def latency(results: list[CaseResult]) -> dict[str, dict[str, float]]:
     return report
 
 
-def answer_report(results: list[CaseResult], embedder: Embedder) -> dict[str, Any]:
+def answer_report(results: list[CaseResult], embedder: Embedder, references: References) -> dict[str, Any]:
     by_lang: dict[str, Any] = {}
     for lang in ("en", "zh"):
         subset = [r for r in results if r.case.lang == lang]
         if subset:
-            by_lang[lang] = own_metrics(subset) | ragas_metrics(subset, embedder)
+            by_lang[lang] = own_metrics(subset) | ragas_metrics(subset, embedder, references)
     return {
-        "overall": own_metrics(results) | ragas_metrics(results, embedder),
+        "overall": own_metrics(results) | ragas_metrics(results, embedder, references),
         "by_language": by_lang,
         "latency_ms": latency(results),
         "failures": [failure(r) for r in results if failure(r)],
@@ -187,6 +192,47 @@ def failure(r: CaseResult) -> dict[str, Any] | None:
         "reference_docs": [d.doc_id for d in r.case.reference_docs],
         "retrieved_doc_ids": r.retrieved_doc_ids,
     }
+
+
+def case_detail(r: CaseResult) -> dict[str, Any]:
+    """One question as the dashboard's drill-down shows it: did retrieval or generation fail?"""
+    references = {d.doc_id for d in r.case.reference_docs}
+    return {
+        "id": r.case.id,
+        "lang": r.case.lang,
+        "kind": r.case.kind,
+        "question": r.case.question,
+        "answerable": r.case.answerable,
+        "reference_answer": r.case.reference_answer,
+        "reference_docs": sorted(references),
+        "answer": r.answer,
+        "answer_kind": r.answer_kind,
+        "abstained": r.abstained,
+        "cited_doc_ids": r.cited_doc_ids,
+        "retrieved": [
+            {"doc_id": doc_id, "text": text[:600], "is_reference": doc_id in references}
+            for doc_id, text in zip(r.retrieved_doc_ids, r.retrieved_texts, strict=False)
+        ],
+        "reference_retrieved": bool(references & set(r.retrieved_doc_ids)),
+        "figures_ok": has_numbers(r.answer, r.case.numbers) if r.case.numbers else None,
+        "failure": (failure(r) or {}).get("why"),
+        "timings_ms": {k: round(v, 1) for k, v in r.timings_ms.items()},
+    }
+
+
+def judged_rows(results: list[CaseResult], references: References) -> list[dict[str, Any]]:
+    """Answerable questions in the shape ragas' LLM-judged metrics read."""
+    return [
+        {
+            "user_input": r.case.question,
+            "response": r.answer,
+            "reference": r.case.reference_answer,
+            "retrieved_contexts": r.retrieved_texts or [""],
+            "reference_contexts": references(r.case) or [r.case.reference_answer],
+        }
+        for r in results
+        if r.case.answerable
+    ]
 
 
 def write_report(report: dict[str, Any], directory: Path) -> Path:

@@ -15,7 +15,7 @@ from assistant.retrieval.embedder import Embedder
 os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
 
 
-def _embeddings(embedder: Embedder) -> Any:
+def ragas_embeddings(embedder: Embedder) -> Any:
     from ragas.embeddings.base import BaseRagasEmbeddings
 
     class LocalEmbeddings(BaseRagasEmbeddings):
@@ -35,17 +35,25 @@ def _embeddings(embedder: Embedder) -> Any:
 
 
 def score_offline(rows: list[dict[str, Any]], embedder: Embedder) -> dict[str, list[float]]:
-    """Per-row scores by metric name: context recall/precision by reference ids, chrF, similarity."""
+    """Per-row scores by metric name: context recall/precision by reference ids, non-LLM context recall
+    (string similarity to the reference sections), chrF, similarity."""
     from ragas import EvaluationDataset, evaluate
-    from ragas.metrics import ChrfScore, IDBasedContextPrecision, IDBasedContextRecall, SemanticSimilarity
+    from ragas.metrics import (
+        ChrfScore,
+        IDBasedContextPrecision,
+        IDBasedContextRecall,
+        NonLLMContextRecall,
+        SemanticSimilarity,
+    )
 
     result = evaluate(
         EvaluationDataset.from_list(rows),
         metrics=[
             IDBasedContextRecall(),
             IDBasedContextPrecision(),
+            NonLLMContextRecall(),
             ChrfScore(),
-            SemanticSimilarity(embeddings=_embeddings(embedder)),
+            SemanticSimilarity(embeddings=ragas_embeddings(embedder)),
         ],
         show_progress=False,
         raise_exceptions=True,
@@ -55,6 +63,7 @@ def score_offline(rows: list[dict[str, Any]], embedder: Embedder) -> dict[str, l
     names = {
         "id_based_context_recall": "context_recall_by_id",
         "id_based_context_precision": "context_precision_by_id",
+        "non_llm_context_recall": "context_recall_non_llm",
         "chrf_score": "chrf",
         "semantic_similarity": "semantic_similarity",
     }

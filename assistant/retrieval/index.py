@@ -100,8 +100,9 @@ class ChromaIndex:
 
     _BATCH = 2000
 
-    def __init__(self, collection: Any) -> None:
+    def __init__(self, collection: Any, client: Any = None) -> None:
         self._collection = collection
+        self.client = client  # for LangChain's Chroma wrapper (the evaluation's baseline chain)
 
     @classmethod
     def open(cls, name: str, persist_dir: Path | None = None, server_url: str | None = None) -> ChromaIndex:
@@ -124,7 +125,7 @@ class ChromaIndex:
         collection = client.get_or_create_collection(
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
-        return cls(collection)
+        return cls(collection, client)
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         for start in range(0, len(chunks), self._BATCH):
@@ -187,3 +188,7 @@ class ChromaIndex:
 
     def count(self) -> int:
         return int(self._collection.count())
+
+    @property
+    def name(self) -> str:
+        return str(self._collection.name)

@@ -263,6 +263,18 @@ drafted_gaps = Table(
     Column("drafted_at", DateTime(timezone=True), nullable=False),
 )
 
+# Customer satisfaction: the rating a customer gives at the end of a chat.
+csat_ratings = Table(
+    "csat_ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(64), nullable=False, index=True),
+    Column("customer_id", String(64)),
+    Column("rating", Integer, nullable=False),  # 1 (very dissatisfied) .. 5 (very satisfied)
+    Column("comment", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 _APPEND_ONLY = {
     "sqlite": [
         "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
@@ -309,6 +321,10 @@ def _create_knowledge_management(conn: Connection) -> None:
         conn.execute(text(statement))
 
 
+def _create_ratings(conn: Connection) -> None:
+    csat_ratings.create(conn)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -322,6 +338,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "conversations, transcripts, handoff queue and complaints", _create_handoff),
     Migration(4, "customer profiles (demo customers loaded), recommendation events", _create_customers),
     Migration(5, "document versions, audit log, curated answers, drafted gaps", _create_knowledge_management),
+    Migration(6, "customer satisfaction ratings", _create_ratings),
 )
 
 

@@ -74,6 +74,13 @@ def test_eval_runs_offline_writes_a_json_report_and_passes_the_gate(
     assert {"precision", "recall"} <= set(report["handoff"]["all"])
     assert report["llm_judged"].startswith("skipped")
     assert {"p50", "p95"} <= set(report["answer_quality"]["latency_ms"]["total"])
+    assert len(report["answer_quality"]["cases"]) == 180  # for the dashboard's drill-down
+    assert (
+        report["baseline"]["overall"]["questions"] == 180 and "LangChain" in report["baseline"]["description"]
+    )
+    assert 0.0 <= report["understanding"]["intent"]["accuracy"] <= 1.0
+    assert 0.0 <= report["understanding"]["emotion"]["macro_f1"] <= 1.0
+    assert "<img" in (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
 
 
 def test_the_eval_gate_fails_when_a_metric_is_below_its_floor(kb_data_dir: Path, tmp_path: Path) -> None:
