@@ -14,6 +14,10 @@ def gate_failures(report: dict[str, Any], thresholds_path: Path) -> list[str]:
     sections = {
         "answer_quality": report.get("answer_quality", {}).get("overall", {}),
         "handoff": report.get("handoff", {}).get("all", {}),
+        "understanding": {
+            "intent_accuracy": report.get("understanding", {}).get("intent", {}).get("accuracy"),
+            "emotion_macro_f1": report.get("understanding", {}).get("emotion", {}).get("macro_f1"),
+        },
     }
     failures = []
     for section, bounds in thresholds.items():

@@ -22,6 +22,7 @@ from assistant.evaluation.answers import (
 )
 from assistant.evaluation.baseline import baseline_chain, run_baseline
 from assistant.evaluation.handoff import handoff_report, load_conversations
+from assistant.evaluation.sampling import spread
 from assistant.evaluation.understanding import understanding_report
 from assistant.retrieval.index import ChromaIndex
 
@@ -62,8 +63,8 @@ def _baseline_llm(services: Services, settings: Settings) -> Any | None:
 def run_evaluation(
     services: Services, settings: Settings, limit: int | None, advance: Advance
 ) -> dict[str, Any]:
-    cases = load_cases(DATASETS / "answers" / "questions.jsonl")[:limit]
-    conversations = load_conversations(DATASETS / "handoff" / "conversations.jsonl")[:limit]
+    cases = spread(load_cases(DATASETS / "answers" / "questions.jsonl"), limit)
+    conversations = spread(load_conversations(DATASETS / "handoff" / "conversations.jsonl"), limit)
     use_llm = settings.answers == "llm"
     references = reference_contexts(services)
 

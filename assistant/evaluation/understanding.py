@@ -10,6 +10,7 @@ from typing import Any
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 from assistant.domain import Lang
+from assistant.evaluation.sampling import spread
 from assistant.lang import detect_lang
 from assistant.retrieval.embedder import Embedder
 from assistant.understand.local import Understander
@@ -18,8 +19,7 @@ INTENT_SETS = {"zh": "zh_test.jsonl", "en": "en_conversational_test.jsonl"}
 
 
 def _read(path: Path, limit: int | None) -> list[dict[str, Any]]:
-    rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
-    return rows[:limit]
+    return spread([json.loads(line) for line in path.open(encoding="utf-8") if line.strip()], limit)
 
 
 def confusion(gold: list[str], predicted: list[str]) -> dict[str, Any]:

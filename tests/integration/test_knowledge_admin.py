@@ -5,10 +5,7 @@ quarantine, curated answers, knowledge gaps and retirement each work through the
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -195,37 +192,41 @@ def test_a_retired_document_is_no_longer_answered_from(services):
     assert {v.status for v in services.registry.versions(GOLD["en"])} == {"retired"}
 
 
-def _docs(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "docs", *args],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
-    )  # fmt: skip
+def test_docs_cli_publishes_a_document_with_explicit_actors(knowledge_dir, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
 
+    from assistant.cli import app
 
-def test_docs_cli_publishes_a_document_with_explicit_actors(knowledge_dir, tmp_path):
-    env = {
-        **os.environ,
-        "BANK_ASSISTANT_DATA_DIR": str(tmp_path / "cli-data"),
-        "BANK_ASSISTANT_KNOWLEDGE_DIR": str(knowledge_dir),
-    }
+    monkeypatch.setenv("BANK_ASSISTANT_DATA_DIR", str(tmp_path / "cli-data"))
+    monkeypatch.setenv("BANK_ASSISTANT_KNOWLEDGE_DIR", str(knowledge_dir))
+    runner = CliRunner()
+
+    def docs(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, ["docs", *args])
+
     upload = changed_fee_file(tmp_path, "zh")
-    added = _docs(["add", str(upload), "--actor", "editor", "--note", "调整年费", "--json"], env)
-    assert added.returncode == 0, added.stderr
+    added = docs("add", str(upload), "--actor", "editor", "--note", "调整年费", "--json")
+    assert added.exit_code == 0, added.output
     draft = json.loads(added.stdout)
     assert (draft["doc_id"], draft["status"]) == (GOLD["zh"], "draft")
-    refused = _docs(["approve", GOLD["zh"], "--actor", "editor", "--json"], env)
-    assert refused.returncode == 2 and "approver" in json.loads(refused.stdout)["error"]
-    approved = _docs(["approve", GOLD["zh"], "--actor", "approver", "--json"], env)
-    assert approved.returncode == 0 and json.loads(approved.stdout)["status"] == "published"
-    listed = {d["doc_id"]: d for d in json.loads(_docs(["list", "--json"], env).stdout)}
+    refused = docs("approve", GOLD["zh"], "--actor", "editor", "--json")
+    assert refused.exit_code == 2 and "approver" in json.loads(refused.stdout)["error"]
+    approved = docs("approve", GOLD["zh"], "--actor", "approver", "--json")
+    assert approved.exit_code == 0 and json.loads(approved.stdout)["status"] == "published"
+    listed = {d["doc_id"]: d for d in json.loads(docs("list", "--json").stdout)}
     assert listed[GOLD["zh"]]["published_version"] == draft["version"]
     assert listed[GOLD["zh"]]["last_editor"] == "editor"
-    shown = json.loads(_docs(["show", GOLD["zh"], "--version", str(draft["version"]), "--json"], env).stdout)
+    shown = json.loads(docs("show", GOLD["zh"], "--version", str(draft["version"]), "--json").stdout)
     assert "¥360" in shown["body_markdown"]
-    probes = json.loads(_docs(["test", QUESTION["zh"], "--json"], env).stdout)
+    probes = json.loads(docs("test", QUESTION["zh"], "--json").stdout)
     assert probes[0]["doc_id"] == GOLD["zh"] and {"bm25_score", "dense_similarity", "fused_score"} <= set(
         probes[0]
     )
+    trail = json.loads(docs("audit", "--doc", GOLD["zh"], "--json").stdout)
+    assert [(e["actor"], e["action"]) for e in trail][-2:] == [
+        ("system", "supersede"),
+        ("system", "publish"),
+    ] or (("approver", "approve") in [(e["actor"], e["action"]) for e in trail])
 
 
 def test_the_registry_not_the_folder_decides_what_is_in_force(services, knowledge_dir, tmp_path):

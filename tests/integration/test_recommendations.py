@@ -127,16 +127,21 @@ def _cli(args: list[str], data_dir: Path, stdin: str | None = None) -> subproces
     )
 
 
-def test_recommend_and_customers_cli_contracts(tmp_path):
-    data_dir = tmp_path / "data"
-    listed = _cli(["customers", "--json"], data_dir)
-    assert listed.returncode == 0, listed.stderr
+def test_recommend_and_customers_cli_contracts(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    monkeypatch.setenv("BANK_ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    listed = runner.invoke(app, ["customers", "--json"])
+    assert listed.exit_code == 0, listed.output
     customers = json.loads(listed.stdout)
     assert len(customers) == len(read_profiles(DEMO_CUSTOMERS)) >= 30
     assert {"id", "name", "risk_tolerance", "consent"} <= set(customers[0])
 
-    shown = _cli(["recommend", "--customer", TRAVELLER, "--json"], data_dir)
-    assert shown.returncode == 0, shown.stderr
+    shown = runner.invoke(app, ["recommend", "--customer", TRAVELLER, "--json"])
+    assert shown.exit_code == 0, shown.output
     payload = json.loads(shown.stdout)
     assert payload["risk_tolerance"] == "C2" and payload["recommendations"]
     for item in payload["recommendations"]:
@@ -145,11 +150,13 @@ def test_recommend_and_customers_cli_contracts(tmp_path):
     reasons = {e["product_id"]: e["reason"] for e in payload["excluded"]}
     assert reasons["wm-global-tech-qdii"] == "risk_above_tolerance"
 
-    upset = _cli(["recommend", "--customer", TRAVELLER, "--message", "你们太过分了！！", "--json"], data_dir)
+    upset = runner.invoke(
+        app, ["recommend", "--customer", TRAVELLER, "--message", "你们太过分了！！", "--json"]
+    )
     assert json.loads(upset.stdout)["recommendations"] == []
 
-    unknown = _cli(["recommend", "--customer", "NOPE", "--json"], data_dir)
-    assert unknown.returncode == 2 and "error" in json.loads(unknown.stdout)
+    unknown = runner.invoke(app, ["recommend", "--customer", "NOPE", "--json"])
+    assert unknown.exit_code == 2 and "error" in json.loads(unknown.stdout)
 
 
 def test_replay_with_a_customer_reports_each_turns_recommendations(kb_data_dir, tmp_path):
