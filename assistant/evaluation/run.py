@@ -87,11 +87,11 @@ def run_evaluation(
     if understander is not None:
         report["understanding"] = understanding_report(understander, services.embedder, DATASETS, limit)
     report["handoff"] = handoff_report(services.pipeline, conversations, use_llm)
-    report["llm_judged"] = _judged(services, settings, ours, references)
+    report["llm_judged"] = judged_metrics(services, settings, ours, references)
     return report
 
 
-def _judged(
+def judged_metrics(
     services: Services,
     settings: Settings,
     results: list[CaseResult],
