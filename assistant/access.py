@@ -49,6 +49,14 @@ def authenticate(staff: dict[str, StaffLogin], username: str, password: str) -> 
     return User(name=username.strip(), roles=login.roles)
 
 
+def sign_in(
+    staff: dict[str, StaffLogin], username: str, password: str, roles: tuple[Role, ...]
+) -> str | None:
+    """The user's name when the credentials match and the user has one of ``roles`` (admin has all)."""
+    user = authenticate(staff, username, password)
+    return user.name if user is not None and any(user.can(role) for role in roles) else None
+
+
 def check_production_logins(environment: str, staff: dict[str, StaffLogin]) -> None:
     """Refuse to run outside development with a default or empty password."""
     if environment == "development":

@@ -9,11 +9,12 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.access import authenticate
+from assistant.access import sign_in
 from assistant.config import Settings
 from assistant.domain import PRIORITY_NAMES
 from assistant.handoff.conversations import Message
 from assistant.handoff.desk import DeskError, HandoffDesk, HandoffPacket, packet_json
+from ui.login import login_box
 
 QUEUE_HEADERS = ["ticket", "priority", "reason", "intent", "emotion", "lang", "waiting"]
 SOURCE_LABELS = {"customer": "Customer", "assistant": "AI assistant", "agent": "You", "system": "Notice"}
@@ -21,8 +22,7 @@ SOURCE_LABELS = {"customer": "Customer", "assistant": "AI assistant", "agent": "
 
 def check_login(settings: Settings, username: str, password: str) -> str | None:
     """The agent's name when the credentials match a staff login with the agent role."""
-    user = authenticate(settings.staff, username, password)
-    return user.name if user is not None and user.can("agent") else None
+    return sign_in(settings.staff, username, password, ("agent",))
 
 
 def _waiting(seconds: float) -> str:
@@ -95,12 +95,7 @@ def build_agent_tab(desk: HandoffDesk, settings: Settings) -> None:
     agent_state = gr.State(None)
     ticket_state = gr.State(None)
 
-    with gr.Group(visible=True) as login_box:
-        gr.Markdown("Agent sign-in required · 坐席登录")
-        username = gr.Textbox(label="Username")
-        password = gr.Textbox(label="Password", type="password")
-        sign_in = gr.Button("Sign in", variant="primary")
-        login_error = gr.Markdown()
+    login = login_box("Agent sign-in required · 坐席登录")
 
     with gr.Column(visible=False) as console:
         gr.Markdown("### Waiting customers (most urgent first)")
@@ -132,7 +127,11 @@ def build_agent_tab(desk: HandoffDesk, settings: Settings) -> None:
             return None, gr.update(visible=True), gr.update(visible=False), "Wrong username or password.", ""
         return agent, gr.update(visible=False), gr.update(visible=True), "", ""
 
-    sign_in.click(do_login, [username, password], [agent_state, login_box, console, login_error, password])
+    login.button.click(
+        do_login,
+        [login.username, login.password],
+        [agent_state, login.box, console, login.error, login.password],
+    )
 
     def refresh_queue(agent: str | None) -> Any:
         return queue_rows(desk) if agent else gr.update()

@@ -12,9 +12,10 @@ import gradio as gr
 import pandas as pd
 from sqlalchemy import Engine
 
-from assistant.access import Role, authenticate
+from assistant.access import Role, sign_in
 from assistant.analytics import live_analytics
 from assistant.config import Settings
+from ui.login import login_box
 
 DASHBOARD_ROLES: tuple[Role, ...] = ("editor", "approver")
 KEY_METRICS = (
@@ -33,8 +34,7 @@ KEY_METRICS = (
 
 
 def check_login(settings: Settings, username: str, password: str) -> str | None:
-    user = authenticate(settings.staff, username, password)
-    return user.name if user is not None and any(user.can(role) for role in DASHBOARD_ROLES) else None
+    return sign_in(settings.staff, username, password, DASHBOARD_ROLES)
 
 
 def report_folders(root: Path) -> list[str]:
@@ -138,12 +138,7 @@ def analytics_views(engine: Engine, days: int) -> tuple[Any, ...]:
 
 
 def build_dashboard_tab(engine: Engine, settings: Settings, reports_root: Path) -> None:
-    with gr.Group(visible=True) as login_box:
-        gr.Markdown("Staff sign-in required (editor or approver) · 数据看板登录")
-        username = gr.Textbox(label="Username")
-        password = gr.Textbox(label="Password", type="password")
-        sign_in = gr.Button("Sign in", variant="primary")
-        login_error = gr.Markdown()
+    login = login_box("Staff sign-in required (editor or approver) · 数据看板登录")
 
     with gr.Column(visible=False) as board, gr.Tabs():
         with gr.Tab("Evaluation reports"):
@@ -198,10 +193,10 @@ def build_dashboard_tab(engine: Engine, settings: Settings, reports_root: Path) 
             *analytics_views(engine, int(period)),
         )
 
-    sign_in.click(
+    login.button.click(
         do_sign_in,
-        [username, password, days],
-        [login_box, board, login_error, latest, previous, *live_outputs],
+        [login.username, login.password, days],
+        [login.box, board, login.error, latest, previous, *live_outputs],
     )
     reload.click(reports, None, [latest, previous])
     latest.change(compare, [latest, previous], [comparison, latest_html, previous_html, failing])

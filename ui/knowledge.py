@@ -14,12 +14,13 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.access import Role, authenticate
+from assistant.access import Role, sign_in
 from assistant.config import Settings
 from assistant.domain import Lang
 from assistant.errors import UserFacingError
 from assistant.knowledge.registry import DocumentVersion
 from assistant.knowledge.workflow import KnowledgeBase
+from ui.login import login_box
 
 DOCUMENT_HEADERS = [
     "doc_id",
@@ -42,8 +43,7 @@ ADMIN_ROLES: tuple[Role, ...] = ("editor", "approver")
 
 def check_login(settings: Settings, username: str, password: str) -> str | None:
     """The user's name when the credentials match a staff login allowed in the knowledge admin."""
-    user = authenticate(settings.staff, username, password)
-    return user.name if user is not None and any(user.can(role) for role in ADMIN_ROLES) else None
+    return sign_in(settings.staff, username, password, ADMIN_ROLES)
 
 
 def document_rows(kb: KnowledgeBase) -> list[list[Any]]:
@@ -130,12 +130,7 @@ def _run(action: Any) -> str:
 
 def build_knowledge_tab(kb: KnowledgeBase, settings: Settings) -> None:
     user = gr.State(None)
-    with gr.Group(visible=True) as login_box:
-        gr.Markdown("Editor or approver sign-in required · 知识库管理登录")
-        username = gr.Textbox(label="Username")
-        password = gr.Textbox(label="Password", type="password")
-        sign_in = gr.Button("Sign in", variant="primary")
-        login_error = gr.Markdown()
+    login = login_box("Editor or approver sign-in required · 知识库管理登录")
 
     with gr.Column(visible=False) as admin:
         signed_in = gr.Markdown()
@@ -226,8 +221,10 @@ def build_knowledge_tab(kb: KnowledgeBase, settings: Settings) -> None:
             *tables(),
         )
 
-    sign_in.click(
-        do_sign_in, [username, password], [user, login_box, admin, login_error, signed_in, *table_outputs]
+    login.button.click(
+        do_sign_in,
+        [login.username, login.password],
+        [user, login.box, admin, login.error, signed_in, *table_outputs],
     )
     refresh.click(lambda: tables(), None, table_outputs)
 

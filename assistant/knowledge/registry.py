@@ -146,6 +146,12 @@ class DocumentRegistry:
                 _audit(conn, actor, action, doc_id, version, {"status": status, **(detail or {})})
         return bool(changed)
 
+    def supersede_before(self, doc_id: str, version: int, actor: str) -> None:
+        """Versions older than ``version`` that were in force, or waiting to be, are superseded."""
+        for older in self.versions(doc_id):
+            if older.version < version and older.status in ("published", "approved"):
+                self.set_status(doc_id, older.version, "superseded", actor, "supersede")
+
     def audit(
         self, actor: str, action: str, doc_id: str | None, version: int | None, detail: dict[str, Any]
     ) -> None:

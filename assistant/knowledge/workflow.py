@@ -386,9 +386,7 @@ class KnowledgeBase:
                 "system", "publish_failed", version.doc_id, version.version, {"error": str(exc)}
             )
             raise KnowledgeError(f"{version.doc_id} v{version.version} could not be indexed: {exc}") from exc
-        for older in self.registry.versions(version.doc_id):
-            if older.version < version.version and older.status in ("published", "approved"):
-                self.registry.set_status(older.doc_id, older.version, "superseded", "system", "supersede")
+        self.registry.supersede_before(version.doc_id, version.version, "system")
         self.registry.set_status(
             version.doc_id,
             version.version,
@@ -431,9 +429,38 @@ class FileVersions:
         return self.registry.knows_hash(doc_id, content_hash)
 
     def register(self, document: LoadedDocument, content_hash: str, raw: bytes) -> int:
+        status = _FROM_FRONT_MATTER[document.meta.status]
+        version = self._record(document, content_hash, raw, status, [], "ingest", "ingested from")
+        if status == "published":
+            self.registry.supersede_before(version.doc_id, version.version, FILE_ACTOR)
+        return version.version
+
+    def quarantine(self, document: LoadedDocument, content_hash: str, raw: bytes, scan: ScanReport) -> None:
+        if self.registry.knows_hash(document.meta.doc_id, content_hash):
+            return  # quarantined on an earlier run already
+        findings = [f.model_dump() for f in scan.findings]
+        self._record(
+            document,
+            content_hash,
+            raw,
+            "quarantined",
+            findings,
+            "quarantine",
+            "quarantined at ingestion from",
+        )
+
+    def _record(
+        self,
+        document: LoadedDocument,
+        content_hash: str,
+        raw: bytes,
+        status: VersionStatus,
+        findings: list[dict[str, str]],
+        action: str,
+        note: str,
+    ) -> DocumentVersion:
         meta = document.meta
-        status = _FROM_FRONT_MATTER[meta.status]
-        version = self.registry.add_version(
+        return self.registry.add_version(
             doc_id=meta.doc_id,
             status=status,
             title=meta.title,
@@ -444,37 +471,9 @@ class FileVersions:
             filename=document.source_path.name,
             raw=raw,
             content_hash=content_hash,
-            findings=[],
-            note=f"ingested from {document.source_path}",
+            findings=findings,
+            note=f"{note} {document.source_path}",
             actor=FILE_ACTOR,
-            action="ingest",
+            action=action,
             at_least=meta.version,
-        )
-        if status == "published":
-            for older in self.registry.versions(meta.doc_id):
-                if older.version < version.version and older.status in ("published", "approved"):
-                    self.registry.set_status(
-                        older.doc_id, older.version, "superseded", FILE_ACTOR, "supersede"
-                    )
-        return version.version
-
-    def quarantine(self, document: LoadedDocument, content_hash: str, raw: bytes, scan: ScanReport) -> None:
-        if self.registry.knows_hash(document.meta.doc_id, content_hash):
-            return  # quarantined on an earlier run already
-        meta = document.meta
-        self.registry.add_version(
-            doc_id=meta.doc_id,
-            status="quarantined",
-            title=meta.title,
-            lang=meta.lang,
-            product=meta.product,
-            effective_date=meta.effective_date,
-            body_markdown=document.body_markdown,
-            filename=document.source_path.name,
-            raw=raw,
-            content_hash=content_hash,
-            findings=[f.model_dump() for f in scan.findings],
-            note=f"quarantined at ingestion from {document.source_path}",
-            actor=FILE_ACTOR,
-            action="quarantine",
         )

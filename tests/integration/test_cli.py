@@ -75,9 +75,10 @@ def test_eval_runs_offline_writes_a_json_report_and_passes_the_gate(
     assert {"precision", "recall"} <= set(report["handoff"]["all"])
     assert report["llm_judged"].startswith("skipped")
     assert {"p50", "p95"} <= set(report["answer_quality"]["latency_ms"]["total"])
-    assert len(report["answer_quality"]["cases"]) == 180  # for the dashboard's drill-down
+    assert len(report["answer_quality"]["cases"]) == 60  # for the dashboard's drill-down
+    assert {c["lang"] for c in report["answer_quality"]["cases"]} == {"en", "zh"}
     assert (
-        report["baseline"]["overall"]["questions"] == 180 and "LangChain" in report["baseline"]["description"]
+        report["baseline"]["overall"]["questions"] == 60 and "LangChain" in report["baseline"]["description"]
     )
     assert 0.0 <= report["understanding"]["intent"]["accuracy"] <= 1.0
     assert 0.0 <= report["understanding"]["emotion"]["macro_f1"] <= 1.0
