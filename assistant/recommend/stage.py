@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.domain import AnswerKind, HandoffDecision, Lang, Recommendation, Understanding
@@ -43,6 +43,7 @@ class RecommendOutcome(BaseModel):
     gate: GateDecision
     recommendations: list[Recommendation] = []
     excluded: list[Exclusion] = []
+    turn: int = Field(default=1, description="The conversation turn this was decided for.")
 
 
 def decide_offers(
@@ -95,10 +96,11 @@ class RecommendStage:
             )
         dismissed = self.events.dismissed_since(profile.id, datetime.now(UTC) - DISMISSAL_MEMORY)
         intent = request.understanding.intent.label if request.understanding else None
+        gate_input = self._gate_input(request, profile)
         decision, ranked, excluded = decide_offers(
             profile,
             self.catalog,
-            self._gate_input(request, profile),
+            gate_input,
             request.message,
             intent,
             request.lang or profile.language,
@@ -115,6 +117,7 @@ class RecommendStage:
             gate=decision,
             recommendations=ranked,
             excluded=excluded,
+            turn=gate_input.turn,
         )
 
     def run(self, request: RecommendRequest) -> RecommendOutcome:
@@ -128,7 +131,7 @@ class RecommendStage:
                     request.customer_id,
                     offer[0].product_id,
                     request.conversation_id,
-                    turn=self._turns_so_far(request.conversation_id)[0],
+                    turn=outcome.turn,
                     detail={"reason": offer[0].reason, "signals": offer[0].signals},
                 )
         except SQLAlchemyError as exc:
