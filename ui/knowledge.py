@@ -47,18 +47,11 @@ def check_login(settings: Settings, username: str, password: str) -> str | None:
 
 
 def document_rows(kb: KnowledgeBase) -> list[list[Any]]:
-    rows = []
-    for latest in kb.registry.latest_per_document():
-        live = next(
-            (v for v in reversed(kb.registry.versions(latest.doc_id)) if v.status == "published"), None
-        )
-        rows.append(
-            [
-                latest.doc_id, latest.title, latest.lang, latest.product, latest.version, latest.status,
-                live.version if live else "-", str((live or latest).effective_date), latest.created_by,
-            ]
-        )  # fmt: skip
-    return rows
+    return [
+        [d.doc_id, d.title, d.lang, d.product, d.version, d.status, d.published_version or "-",
+         str(d.effective_date), d.last_editor]
+        for d in kb.registry.summaries()
+    ]  # fmt: skip
 
 
 def version_rows(versions: list[DocumentVersion]) -> list[list[Any]]:

@@ -66,25 +66,7 @@ def _line(v: DocumentVersion) -> str:
 @docs.command("list")
 def list_documents(as_json: AsJson = False) -> None:
     """Every document: its latest version and status, and the version customers get now."""
-    registry = _services().registry
-    rows = []
-    for latest in registry.latest_per_document():
-        versions = registry.versions(latest.doc_id)
-        published = next((v for v in reversed(versions) if v.status == "published"), None)
-        rows.append(
-            {
-                "doc_id": latest.doc_id,
-                "title": latest.title,
-                "lang": latest.lang,
-                "product": latest.product,
-                "version": latest.version,
-                "status": latest.status,
-                "published_version": published.version if published else None,
-                "effective_date": (published or latest).effective_date.isoformat(),
-                "last_editor": latest.created_by,
-                "updated_at": latest.created_at.isoformat(),
-            }
-        )
+    rows = [summary.model_dump(mode="json") for summary in _services().registry.summaries()]
 
     def text() -> str:
         return "\n".join(

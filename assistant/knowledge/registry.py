@@ -21,6 +21,21 @@ VersionStatus = Literal["draft", "quarantined", "approved", "published", "supers
 PENDING: tuple[VersionStatus, ...] = ("draft", "quarantined")
 
 
+class DocumentSummary(BaseModel):
+    """One line of the document list: the latest version, and the version customers get now."""
+
+    doc_id: str
+    title: str
+    lang: str
+    product: str
+    version: int
+    status: VersionStatus
+    published_version: int | None
+    effective_date: date
+    last_editor: str
+    updated_at: datetime
+
+
 class DocumentVersion(BaseModel):
     id: int
     doc_id: str
@@ -201,6 +216,25 @@ class DocumentRegistry:
         )
         with self.engine.connect() as conn:
             return [_version(row) for row in conn.execute(query).mappings()]
+
+    def summaries(self) -> list[DocumentSummary]:
+        """Every document in two queries, however many there are."""
+        published = {v.doc_id: v for v in self.with_status("published")}
+        return [
+            DocumentSummary(
+                doc_id=latest.doc_id,
+                title=latest.title,
+                lang=latest.lang,
+                product=latest.product,
+                version=latest.version,
+                status=latest.status,
+                published_version=published[latest.doc_id].version if latest.doc_id in published else None,
+                effective_date=published.get(latest.doc_id, latest).effective_date,
+                last_editor=latest.created_by,
+                updated_at=latest.created_at,
+            )
+            for latest in self.latest_per_document()
+        ]
 
     def with_status(self, *statuses: VersionStatus) -> list[DocumentVersion]:
         query = (
