@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     vector_timeout_s: float = 5.0  # a slower vector search is dropped for keyword search alone
     # Below this cosine similarity of the best passage the sources cannot answer: abstain.
     min_dense_similarity: float = 0.83
+    # Above it, the trained answerability check (retrieval signals) decides; off = the floor alone.
+    answerability_check: bool = True
 
     # Understanding: English intents also use the fine-tuned MiniLM (off = embedding heads only, faster)
     intent_minilm: bool = True

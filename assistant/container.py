@@ -34,6 +34,7 @@ from assistant.recommend.catalog import Catalog
 from assistant.recommend.stage import RecommendStage
 from assistant.recommend.store import RecommendationEvents, SqlProfileStore
 from assistant.recommend.suitability import SuitabilityPolicy
+from assistant.retrieval.answerability import AnswerabilityModel
 from assistant.retrieval.embedder import Embedder, build_embedder
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import ChromaIndex, VectorIndex
@@ -141,6 +142,11 @@ class Services:
             max_answer_tokens=self.settings.llm_max_answer_tokens,
             min_dense_similarity=self.settings.min_dense_similarity,
             max_source_chars=self.settings.llm_max_source_chars,
+            answerability=(
+                AnswerabilityModel.for_embedder(self.embedder.name)
+                if self.settings.answerability_check
+                else None
+            ),
         )
 
     @cached_property

@@ -26,6 +26,7 @@ from assistant.knowledge.curated import CuratedAnswers
 from assistant.lang import detect_lang
 from assistant.prompts import Replies
 from assistant.recommend.stage import RecommendRequest, RecommendStage
+from assistant.retrieval.followup import is_follow_up, search_query
 from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
 from assistant.stages.answer import AnswerDelta, AnswerDone, Answerer, AnswerRequest
 from assistant.stages.guard import InputGuard
@@ -89,6 +90,21 @@ class Pipeline:
         self.recommend = recommend
         self.curated = curated
 
+    def _search_query(self, text: str, conversation_id: str, message_key: int | str) -> str:
+        """A follow-up ("and for the gold card?") is searched with the customer's previous message."""
+        if not is_follow_up(text):
+            return text
+        try:
+            earlier = [
+                m.text
+                for m in self.conversations.transcript(conversation_id, sources=("customer",))
+                if m.id != message_key
+            ]
+        except SQLAlchemyError:
+            return text
+        # Two messages back: "fee to Australia?" / "hmm, steep" / "and how long will it take?"
+        return search_query(text, "\n".join(earlier[-2:]) or None)
+
     def run(
         self,
         question: str,
@@ -137,10 +153,12 @@ class Pipeline:
                 yield TurnDelta(answer.text)
             else:
                 with timer.stage("retrieve"):
-                    retrieval = self.retriever.retrieve(text, lang=lang, vector=understood.vector)
+                    query = self._search_query(text, conversation_id, message_key)
+                    vector = understood.vector if query == text else None
+                    retrieval = self.retriever.retrieve(query, lang=lang, vector=vector)
                 timer.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
                 request = AnswerRequest(
-                    question=text,
+                    question=query,
                     lang=lang,
                     traditional=understood.traditional,
                     retrieval=retrieval,

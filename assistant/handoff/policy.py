@@ -42,6 +42,19 @@ EXPLICIT_REQUEST = re.compile(
     _FLAGS,
 )
 # "Is there a human-verified step?", "can someone else use my card?": not requests for a person.
+ASKS = re.compile(
+    r"[?？]|^\s*(?:what|how|when|where|which|who|why|whose|can|could|may|is|are|do|does|did|will|would|"
+    r"should|shall|have|has|tell|show|explain|help|please|i (?:want|need|would like)|i'd like|any)\b|"
+    r"^\s*(?:能|可以|可否|是否|有没有)|吗|呢|么|怎|如何|多少|几|哪|什么|为什么|能不能|可不可以|是不是|有没有|请|帮我|想(?:要|知道|问|办)|要(?:怎|多)",
+    re.IGNORECASE,
+)
+
+
+def asks_something(text: str) -> bool:
+    """A question or a request, as opposed to a remark or a statement of fact."""
+    return bool(ASKS.search(text))
+
+
 NOT_A_REQUEST = re.compile(
     r"\bhuman[- ]verif|\bsomeone else\b|\bsomebody else\b|\bpeople (who|that)\b", _FLAGS
 )
@@ -201,7 +214,8 @@ class HandoffPolicy:
         return ""
 
     def _unanswered(self, s: HandoffSignals) -> str:
-        if s.abstained and s.previous_abstentions + 1 >= self.unanswered_turns:
+        # A remark ("hmm that's a bit steep", 有点贵啊) that found no passage is no question left open.
+        if s.abstained and asks_something(s.text) and s.previous_abstentions + 1 >= self.unanswered_turns:
             return f"no grounded answer {s.previous_abstentions + 1} turns in a row"
         return ""
 

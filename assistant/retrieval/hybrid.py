@@ -19,9 +19,20 @@ from assistant.retrieval.keyword import KeywordIndex
 logger = logging.getLogger(__name__)
 
 
+class RetrievalSignals(BaseModel):
+    """How well the knowledge base matched the question: what the answerability check reads."""
+
+    best_dense_similarity: float = 0.0
+    # Best similarity minus the best similarity in any other document: a clear winner or a shrug.
+    document_margin: float = 0.0
+    best_bm25: float = 0.0
+    term_coverage: float = 0.0  # rarity-weighted share of the question's terms in the passages kept
+
+
 class RetrievalResult(BaseModel):
     chunks: list[RetrievedChunk]
     best_dense_similarity: float
+    signals: RetrievalSignals = RetrievalSignals()
     cross_lingual: bool = False
     keyword_only: bool = False  # the vector store was unreachable: BM25 results only
     timings_ms: dict[str, float] = {}
@@ -131,4 +142,31 @@ class HybridRetriever:
             for cid in ranked
         ]
         best = max((sim for _, sim in dense), default=0.0)
-        return RetrievalResult(chunks=chunks, best_dense_similarity=best, keyword_only=keyword_only)
+        return RetrievalResult(
+            chunks=chunks,
+            best_dense_similarity=best,
+            signals=self._signals(query, keyword, dense, sparse, chunks),
+            keyword_only=keyword_only,
+        )
+
+    @staticmethod
+    def _signals(
+        query: str,
+        keyword: KeywordIndex,
+        dense: list[tuple[Chunk, float]],
+        sparse: list[tuple[Chunk, float]],
+        kept: list[RetrievedChunk],
+    ) -> RetrievalSignals:
+        best_by_doc: dict[str, float] = {}
+        for chunk, similarity in dense:
+            best_by_doc[chunk.doc_id] = max(similarity, best_by_doc.get(chunk.doc_id, similarity))
+        ranked = [*sorted(best_by_doc.values(), reverse=True), 0.0, 0.0]
+        coverage = (
+            keyword.coverage(query, [hit.chunk.chunk_id for hit in kept], kept[0].chunk.lang) if kept else 0.0
+        )
+        return RetrievalSignals(
+            best_dense_similarity=ranked[0],
+            document_margin=ranked[0] - ranked[1],
+            best_bm25=max((score for _, score in sparse), default=0.0),
+            term_coverage=coverage,
+        )

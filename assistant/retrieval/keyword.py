@@ -57,10 +57,27 @@ class KeywordIndex:
 
     def __init__(self, chunks: list[Chunk]) -> None:
         self._by_lang: dict[str, tuple[list[Chunk], BM25Okapi]] = {}
+        self._terms: dict[str, frozenset[str]] = {}
         for lang in sorted({c.lang for c in chunks}):
             members = [c for c in chunks if c.lang == lang]
             corpus = [tokenize(c.contextual_text()) or ["_"] for c in members]
             self._by_lang[lang] = (members, BM25Okapi(corpus))
+            self._terms.update(
+                {c.chunk_id: frozenset(words) for c, words in zip(members, corpus, strict=True)}
+            )
+
+    def coverage(self, query: str, chunk_ids: list[str], lang: str) -> float:
+        """Share of the query's terms, weighted by rarity (BM25 idf), found in any of the chunks."""
+        if lang not in self._by_lang:
+            return 0.0
+        idf = self._by_lang[lang][1].idf
+        terms = set(tokenize(query))
+        weights = {t: max(idf.get(t, max(idf.values(), default=1.0)), 0.0) for t in terms}
+        total = sum(weights.values())
+        if not total:
+            return 0.0
+        found: set[str] = set().union(*(self._terms.get(cid, frozenset()) for cid in chunk_ids))
+        return sum(w for t, w in weights.items() if t in found) / total
 
     def search(self, query: str, limit: int, where: SearchFilter) -> list[tuple[Chunk, float]]:
         terms = tokenize(query)

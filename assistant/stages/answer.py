@@ -22,6 +22,7 @@ from assistant.guard.output import output_violation
 from assistant.lang import to_traditional
 from assistant.llm.chat_model import ChatModel
 from assistant.prompts import PromptTemplate
+from assistant.retrieval.answerability import AnswerabilityModel
 from assistant.retrieval.hybrid import RetrievalResult
 from assistant.stages.citations import attribute_uncited, check_citations, to_citation
 from assistant.stages.extractive import extract_answer, extractive_preamble
@@ -93,7 +94,9 @@ class Answerer:
         max_answer_tokens: int,
         min_dense_similarity: float,
         max_source_chars: int = 6000,
+        answerability: AnswerabilityModel | None = None,
     ) -> None:
+        self.answerability = answerability
         self.max_source_chars = max_source_chars
         self.chat_model = chat_model
         self.prompt = prompt
@@ -103,12 +106,7 @@ class Answerer:
 
     def run(self, request: AnswerRequest) -> Iterator[AnswerEvent]:
         sources = request.retrieval.chunks
-        # With the vector store down there is no similarity to judge by; keyword hits must do.
-        too_far = (
-            not request.retrieval.keyword_only
-            and request.retrieval.best_dense_similarity < self.min_dense_similarity
-        )
-        if not sources or too_far:
+        if not sources or self._cannot_answer(request):
             yield self._done(request, self._abstain(request.lang, "no relevant passage"), None)
             return
         if not request.use_llm or self.chat_model is None:
@@ -116,6 +114,17 @@ class Answerer:
             yield self._done(request, self._extractive(request, sources, reason), None)
             return
         yield from self._generate(request, within_budget(sources, self.max_source_chars))
+
+    def _cannot_answer(self, request: AnswerRequest) -> bool:
+        retrieval = request.retrieval
+        # With the vector store down there is no similarity to judge by; keyword hits must do.
+        if retrieval.keyword_only:
+            return False
+        if retrieval.best_dense_similarity < self.min_dense_similarity:
+            return True
+        return self.answerability is not None and self.answerability.should_abstain(
+            retrieval.signals, request.lang
+        )
 
     def _generate(self, request: AnswerRequest, sources: list[RetrievedChunk]) -> Iterator[AnswerEvent]:
         assert self.chat_model is not None

@@ -45,7 +45,38 @@ def passage_units(text: str) -> list[str]:
     return units
 
 
-def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int = 2) -> tuple[str, list[int]]:
+_ENDS_QUESTION = re.compile(r"[?？]$")
+_ENDS_LEAD_IN = re.compile(r"[:：]$")
+_MAX_LIST_ITEMS = 6
+_CLOSE_SECOND = 0.8
+
+
+def answer_units(text: str) -> list[str]:
+    """Passage units that can stand alone as an answer.
+
+    An FAQ question is kept with the answer that follows it ("How much interest on ¥100,000? At 1.45%
+    you receive ¥1,450"), and a lead-in ending in a colon with the list it introduces, so the quote
+    carries the figures instead of the question or "you must:" alone.
+    """
+    units = passage_units(text)
+    merged: list[str] = []
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        if _ENDS_QUESTION.search(unit) and i + 1 < len(units) and not _ENDS_QUESTION.search(units[i + 1]):
+            merged.append(f"{unit} {units[i + 1]}")
+            i += 2
+        elif _ENDS_LEAD_IN.search(unit) and i + 1 < len(units):
+            items = units[i + 1 : i + 1 + _MAX_LIST_ITEMS]
+            merged.append(unit + " " + "; ".join(item.rstrip(";；") for item in items))
+            i += 1 + len(items)
+        else:
+            merged.append(unit)
+            i += 1
+    return merged
+
+
+def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int = 3) -> tuple[str, list[int]]:
     """The best ``max_units`` units, each followed by its [n] marker; also the source numbers used.
 
     Units are scored by the question terms they contain, each weighted by how rare it is among the
@@ -56,7 +87,7 @@ def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int 
     candidates = [
         (number, position, unit, set(tokenize(unit)))
         for number, hit in enumerate(sources, start=1)
-        for position, unit in enumerate(passage_units(hit.chunk.text))
+        for position, unit in enumerate(answer_units(hit.chunk.text))
     ]
     document_frequency: dict[str, int] = {}
     for *_, terms in candidates:
@@ -71,9 +102,11 @@ def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int 
         bonus = 0.5 if wants_quantity and re.search(r"\d", unit) else 0.0
         # Earlier sources rank higher on ties; very long units read badly as an answer.
         scored.append((weight + bonus + 0.2 / number - len(unit) / 2000, number, position, unit))
-    best = sorted(scored, key=lambda s: s[0], reverse=True)[:max_units]
+    ranked = sorted(scored, key=lambda s: s[0], reverse=True)
+    # Beyond the first two, a unit joins only when it matches nearly as well (multi-part questions).
+    best = [s for n, s in enumerate(ranked[:max_units]) if n < 2 or s[0] >= _CLOSE_SECOND * ranked[0][0]]
     if not best and sources:
-        first = passage_units(sources[0].chunk.text)
+        first = answer_units(sources[0].chunk.text)
         best = [(0.0, 1, 0, first[0])] if first else []
     best.sort(key=lambda s: (s[1], s[2]))
     lines = [f"{unit} [{number}]" for _, number, _, unit in best]

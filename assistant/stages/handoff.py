@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.domain import Answer, HandoffDecision, Lang, TicketRef, Understanding
 from assistant.handoff.outbox import HandoffOutbox, PendingHandoff
-from assistant.handoff.policy import EXPLICIT_REQUEST, NOT_A_REQUEST, HandoffPolicy, HandoffSignals
+from assistant.handoff.policy import (
+    EXPLICIT_REQUEST,
+    NOT_A_REQUEST,
+    HandoffPolicy,
+    HandoffSignals,
+    asks_something,
+)
 from assistant.handoff.queue import HandoffQueue
 from assistant.prompts import Replies
 from assistant.storage.turn_log import TurnLog
@@ -16,6 +23,14 @@ from assistant.storage.turn_log import TurnLog
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
 # A longer message that opens with "hi" or "thanks" usually carries a question too.
 SMALL_TALK_MAX_CHARS = {"en": 80, "zh": 30}
+# "ok", "got it", "never mind", 好的, 明白了: nothing to look up, and not a question left unanswered.
+ACKNOWLEDGEMENT = re.compile(
+    r"(?:(?:ok(?:ay)?|o\.k\.|k|fine|sure|alright|all right|right|i see|got it|understood|cool|great|"
+    r"never ?mind|nvm|whatever|ah|oh|hmm+|yes|yeah|no|nope|got it now|makes sense|no worries|"
+    r"好的?|好吧|嗯+|哦+|噢|行|可以|明白了?|知道了|懂了|了解了?|算了|没事了?|没关系|是的|对|不用了?)"
+    r"[\s,，.。!！~～]*)+",
+    re.IGNORECASE,
+)
 
 
 def conversational_reply(
@@ -33,6 +48,10 @@ def conversational_reply(
         return Answer(text="", kind="conversational", abstained=False, grounded=True)
     if intent in SMALL_TALK and short:
         return Answer(text=replies.text(intent, lang), kind="conversational", abstained=False, grounded=True)
+    if ACKNOWLEDGEMENT.fullmatch(text.strip()):
+        return Answer(
+            text=replies.text("acknowledged", lang), kind="conversational", abstained=False, grounded=True
+        )
     return None
 
 
@@ -60,7 +79,7 @@ class HandoffStage:
 
     def _previous_abstentions(self, conversation_id: str) -> int:
         try:
-            return self.turn_log.consecutive_abstentions(conversation_id)
+            return self.turn_log.consecutive_abstentions(conversation_id, counts=asks_something)
         except SQLAlchemyError:
             return 0  # the database is down: judge this turn on its own
 

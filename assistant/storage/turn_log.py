@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,18 +72,25 @@ class TurnLog:
             rows = conn.execute(select(turns).order_by(turns.c.id.desc()).limit(limit)).mappings().all()
         return [dict(row) for row in rows]
 
-    def consecutive_abstentions(self, conversation_id: str, limit: int = 10) -> int:
-        """How many of the conversation's latest turns in a row the assistant could not answer."""
+    def consecutive_abstentions(
+        self, conversation_id: str, limit: int = 10, counts: Callable[[str], bool] = lambda question: True
+    ) -> int:
+        """How many of the conversation's latest turns in a row the assistant could not answer.
+
+        Turns whose question ``counts`` rejects (a remark, say) neither add to the run nor break it.
+        """
         query = (
-            select(turns.c.abstained)
+            select(turns.c.abstained, turns.c.question)
             .where(turns.c.conversation_id == conversation_id)
             .order_by(turns.c.id.desc())
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            flags = conn.execute(query).scalars().all()
+            rows = conn.execute(query).all()
         count = 0
-        for abstained in flags:
+        for abstained, question in rows:
+            if not counts(question):
+                continue
             if not abstained:
                 break
             count += 1

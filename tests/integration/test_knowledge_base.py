@@ -70,3 +70,38 @@ def test_reingesting_the_unchanged_knowledge_base_changes_nothing(kb_services: S
     report = kb_services.ingestor.ingest([KNOWLEDGE_DIR])
     assert not report.changed and len(report.unchanged) >= 40
     assert json.loads(report.model_dump_json())["skipped"] == []
+
+
+def test_answerability_check_holds_back_questions_the_documents_do_not_answer(kb_services: Services) -> None:
+    """Measured on its own training set (cross-validated) and on the evaluation set in `eval`; here a
+    few plain cases each way, EN and ZH, so a broken model or feature pipeline fails loudly."""
+    answerer = kb_services.answerer
+    assert answerer.answerability is not None, "the shipped model matches the bundled embedder"
+    unanswerable = [
+        ("Can I buy Bitcoin or other crypto in the mobile app?", "en"),
+        ("你们银行卖金条吗？实物黄金怎么买", "zh"),
+    ]
+    answerable = [
+        ("What is the annual fee of the platinum credit card?", "en"),
+        ("定期存款提前支取利息怎么算？", "zh"),
+    ]
+    for question, lang in unanswerable + answerable:
+        signals = kb_services.retriever.retrieve(question, lang=lang).signals
+        assert 0 < signals.term_coverage <= 1 and signals.best_dense_similarity > 0.5
+        held_back = answerer.answerability.should_abstain(signals, lang)  # type: ignore[arg-type]
+        assert held_back == ((question, lang) in unanswerable), (question, signals)
+
+
+def test_a_follow_up_question_is_searched_with_the_previous_message(kb_services: Services) -> None:
+    conversation = "follow-up-test"
+    kb_services.pipeline.ask(
+        "How much does it cost to send money abroad to Australia?", conversation, use_llm=False
+    )
+    kb_services.pipeline.ask("hmm that's a bit steep", conversation, use_llm=False)
+    result = kb_services.pipeline.ask("and how long will it take?", conversation, use_llm=False)
+    assert result.retrieved and result.retrieved[0].chunk.doc_id == "international-transfers-en"
+
+
+def test_faq_answers_and_listed_conditions_are_quoted_whole(kb_services: Services) -> None:
+    result = kb_services.pipeline.ask("What do I need to apply for the Classic credit card?", use_llm=False)
+    assert "¥3,000" in result.answer.text and "18 to 65" in result.answer.text

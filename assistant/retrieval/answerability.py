@@ -1,0 +1,70 @@
+"""Can the retrieved passages answer the question? A small logistic model over retrieval signals.
+
+A question near the knowledge base but asking for a detail it never states ("a 4-year term deposit"
+when the table stops at 3 and 5) retrieves passages as similar as a real match, so one similarity
+floor either lets those through or turns good questions away. The model weighs the dense similarity,
+how clearly one document wins, the BM25 score and how much of the question the kept passages cover.
+It is trained by evals/train_answerability.py on evals/datasets/answerability/train.jsonl (never on the
+evaluation questions); a threshold per language ships with the weights, set on cross-validated training
+predictions for a bounded share of wrongly abstained answerable questions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from assistant.domain import Lang
+from assistant.retrieval.hybrid import RetrievalSignals
+
+MODEL_PATH = Path(__file__).with_name("models") / "answerability.json"
+FEATURES = ("best_dense_similarity", "document_margin", "log_best_bm25", "term_coverage", "chinese")
+
+
+def feature_vector(signals: RetrievalSignals, lang: Lang) -> list[float]:
+    return [
+        signals.best_dense_similarity,
+        signals.document_margin,
+        math.log1p(signals.best_bm25),
+        signals.term_coverage,
+        1.0 if lang == "zh" else 0.0,
+    ]
+
+
+class AnswerabilityModel(BaseModel):
+    """Standardised logistic regression: P(the sources cannot answer) from the retrieval signals."""
+
+    embedder: str  # the signals' similarities are on this embedder's scale
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    weights: list[float]
+    bias: float
+    thresholds: dict[str, float]  # per language: abstain when P(unanswerable) is above it
+    training: dict[str, float] = {}
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> AnswerabilityModel:
+        model = cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        if tuple(model.features) != FEATURES:
+            raise ValueError(f"{path} was trained on features {model.features}, expected {list(FEATURES)}")
+        return model
+
+    @classmethod
+    def for_embedder(cls, embedder: str, path: Path = MODEL_PATH) -> AnswerabilityModel | None:
+        """The shipped model if it was trained with this embedder; None (the floor alone) otherwise."""
+        model = cls.load(path)
+        return model if model.embedder == embedder else None
+
+    def unanswerable_probability(self, signals: RetrievalSignals, lang: Lang) -> float:
+        values = feature_vector(signals, lang)
+        z = self.bias + sum(
+            w * (x - m) / s for w, x, m, s in zip(self.weights, values, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def should_abstain(self, signals: RetrievalSignals, lang: Lang) -> bool:
+        return self.unanswerable_probability(signals, lang) > self.thresholds[lang]

@@ -1,0 +1,88 @@
+"""Train the answerability check (assistant/retrieval/answerability.py) on its own question set.
+
+Each question in evals/datasets/answerability/train.jsonl (answerable, near misses, off-topic banking,
+out of domain; English and Chinese; written without reading the evaluation questions) goes through the
+real retriever over the shipped knowledge base; the retrieval signals are the features. A logistic
+regression (balanced classes) is fitted; each language's threshold is the one at which cross-validated
+predictions wrongly abstain on at most --max-false-abstention of the answerable training questions.
+The evaluation set (evals/datasets/answers) then measures it, in `bank-assistant eval`.
+
+Usage: .venv/bin/python -m evals.train_answerability [--max-false-abstention 0.08]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from tqdm import tqdm
+
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.container import Services
+from assistant.retrieval.answerability import FEATURES, MODEL_PATH, AnswerabilityModel, feature_vector
+
+DATASET = PROJECT_ROOT / "evals" / "datasets" / "answerability" / "train.jsonl"
+
+
+def signals_table(services: Services) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    rows = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    features, labels, langs = [], [], []
+    for row in tqdm(rows, desc="retrieving"):
+        result = services.retriever.retrieve(row["question"], lang=row["lang"])
+        features.append(feature_vector(result.signals, row["lang"]))
+        labels.append(0 if row["answerable"] else 1)
+        langs.append(row["lang"])
+    return np.array(features), np.array(labels), langs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-false-abstention", type=float, default=0.08)
+    args = parser.parse_args()
+
+    services = Services(Settings())
+    services.ensure_knowledge_indexed()
+    x, y, langs = signals_table(services)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    standardised = (x - mean) / scale
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=13)
+    predicted = cross_val_predict(model, standardised, y, cv=folds, method="predict_proba")[:, 1]
+    model.fit(standardised, y)
+
+    training = {"questions": float(len(y)), "cv_auc": round(float(roc_auc_score(y, predicted)), 4)}
+    thresholds: dict[str, float] = {}
+    for lang in ("en", "zh"):
+        in_lang = np.array([lang_ == lang for lang_ in langs])
+        thresholds[lang] = round(
+            float(np.quantile(predicted[in_lang & (y == 0)], 1 - args.max_false_abstention)), 6
+        )
+        abstains = predicted > thresholds[lang]
+        training[f"cv_abstained_when_unanswerable_{lang}"] = round(
+            float(abstains[in_lang & (y == 1)].mean()), 4
+        )
+        training[f"cv_abstained_when_answerable_{lang}"] = round(
+            float(abstains[in_lang & (y == 0)].mean()), 4
+        )
+    trained = AnswerabilityModel(
+        embedder=services.embedder.name,
+        features=list(FEATURES),
+        mean=mean.round(6).tolist(),
+        scale=scale.round(6).tolist(),
+        weights=model.coef_[0].round(6).tolist(),
+        bias=round(float(model.intercept_[0]), 6),
+        thresholds=thresholds,
+        training=training,
+    )
+    MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
+    MODEL_PATH.write_text(trained.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(training, indent=2))
+    print(f"wrote {MODEL_PATH.relative_to(PROJECT_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
