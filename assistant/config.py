@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     retrieval_candidates: int = 20
     rrf_k: int = 60
     vector_timeout_s: float = 5.0  # a slower vector search is dropped for keyword search alone
+    chroma_timeout_s: float = 30.0  # any one request to a Chroma server (start-up, ingestion batches)
     # Below this cosine similarity of the best passage the sources cannot answer: abstain.
     min_dense_similarity: float = 0.83
     # Above it, the trained answerability check (retrieval signals) decides; off = the floor alone.

@@ -75,7 +75,10 @@ class Services:
         # One collection per embedder: vectors from different models must never be mixed.
         name = f"{self.settings.collection}-{self.embedder.name}"
         return ChromaIndex.open(
-            name, persist_dir=self.settings.chroma_path, server_url=self.settings.chroma_url
+            name,
+            persist_dir=self.settings.chroma_path,
+            server_url=self.settings.chroma_url,
+            timeout_s=self.settings.chroma_timeout_s,
         )
 
     @cached_property

@@ -3,7 +3,8 @@
 An attack counts as detected when it is flagged (any category); a benign message counts as a false
 positive when it is flagged. The learned head was trained on one half of each set (evals/train_guard.py),
 so the whole guard (phrase patterns + head) is reported on the held-out halves; the patterns alone
-are also reported on the whole sets. A PII entity counts as found when a finding of the same type overlaps it;
+are also reported on the whole sets. The independent sets (heldout_attacks.jsonl, heldout_benign.jsonl,
+written by another author who never saw the detector) are reported as rates only, never as texts. A PII entity counts as found when a finding of the same type overlaps it;
 a finding that overlaps no labelled entity is a false positive (the hard negatives have none).
 
 Usage: .venv/bin/python -m evals.eval_guard [--misses]
@@ -53,6 +54,16 @@ def injection(misses: bool) -> dict[str, object]:
     false_alarms = [guard(r["text"]) for r in held_benign]
     report["guard_detection_held_out"] = rates(held_attacks, caught)
     report["guard_false_positives_held_out"] = rates(held_benign, false_alarms)
+    # A second author's sets (HELDOUT.md): never seen by the detector's author, never tuned on.
+    independent_attacks, independent_benign = read("heldout_attacks.jsonl"), read("heldout_benign.jsonl")
+    independent_caught = [guard(r["text"]) for r in independent_attacks]
+    independent_alarms = [guard(r["text"]) for r in independent_benign]
+    report["guard_detection_independent"] = rates(independent_attacks, independent_caught)
+    report["guard_false_positives_independent"] = rates(independent_benign, independent_alarms)
+    report["guard_independent_overall"] = {
+        "detection": round(sum(independent_caught) / len(independent_caught), 3),
+        "false_positives": round(sum(independent_alarms) / len(independent_alarms), 3),
+    }
     if misses:
         for row, hit in zip(held_attacks, caught, strict=True):
             if not hit:
@@ -60,6 +71,7 @@ def injection(misses: bool) -> dict[str, object]:
         for row, hit in zip(held_benign, false_alarms, strict=True):
             if hit:
                 print("FALSE POSITIVE", row["id"], row["text"][:100])
+        # Counts per category only for the independent set: reading its texts would make it a tuning set.
     return report
 
 

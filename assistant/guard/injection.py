@@ -28,6 +28,16 @@ from assistant.lang import to_simplified
 _F = re.IGNORECASE
 GUARD_MODELS_DIR = Path(__file__).parent / "models"
 
+_THIRD_PARTY_EN = (
+    r"(husband|wife|spouse|partner|son|daughter|father|mother|dad|mum|mom|brother|sister|friend|colleague|boss|"
+    r"neighbou?r|ex|tenant|landlord|employee|roommate|girlfriend|boyfriend|uncle|aunt|grandma|grandpa|"
+    r"grandmother|grandfather|cousin|nephew|niece)"
+)
+_THIRD_PARTY_ZH = (
+    r"(老公|老婆|丈夫|妻子|爱人|对象|男朋友|女朋友|爸爸?|妈妈?|父亲|母亲|儿子|女儿|哥哥?|姐姐?|弟弟?|妹妹?|朋友|同事|"
+    r"老板|领导|邻居|前夫|前妻|房东|租客|员工|他|她)"
+)
+
 CATEGORIES: dict[str, re.Pattern[str]] = {
     "instruction_override": re.compile(
         r"\b(ignore|disregard|forget|override|bypass|skip|drop)\b[^.?!\n]{0,25}\b(all|any|every|the|your|previous|prior|"
@@ -37,7 +47,19 @@ CATEGORIES: dict[str, re.Pattern[str]] = {
         r"|\b(you (are|have been) (now )?(freed|unlocked|jailbroken)|no (longer )?(bound|restricted) by)\b"
         r"|忽略(之前|以上|上面|前面|先前|所有|你的|一切)?[^。？！\n]{0,8}(指令|指示|规则|规定|提示词?|设定|限制|要求|约束)"
         r"|(无视|无需遵守|不要遵守|不再遵守|不用遵守|绕过|跳过|取消|解除)[^。？！\n]{0,8}(指令|指示|规则|规定|提示词?|设定|限制|约束|安全)"
-        r"|(之前|以上|上面|前面)的?(所有)?(指令|指示|规则|设定|提示词?)(都|全部)?(作废|无效|失效|不算)|从现在(开始|起)[，, ]?你(要|必须|将|只)",
+        r"|(之前|以上|上面|前面)的?(所有)?(指令|指示|规则|设定|提示词?)(都|全部)?(作废|无效|失效|不算)|从现在(开始|起)[，, ]?你(要|必须|将|只)"
+        # Paraphrases that never say "ignore": forget your setup, the old rules no longer apply.
+        r"|\b(disregard|forget|drop|abandon|discard|set aside|throw out|scrap)\b[^.?!\n]{0,30}\b(what you were told|"
+        r"everything (you were told|above|before)|your (setup|training|guidance|programming|persona|role|rules))"
+        r"|\b(previous|earlier|prior|original|above|old) (guidance|instructions|rules|setup|configuration|directives)\b"
+        r"[^.?!\n]{0,20}\b(no longer appl\w*|(is|are) (now )?(void|cancel\w*|obsolete|revoked|suspended|lifted))"
+        r"|\b(reset|clear|wipe) your (rules|instructions|memory|context|settings|guidelines)"
+        r"|\bnew (policy|mode|rule ?set|operating mode|directive)\b[^.?!\n]{0,30}\b(effective|in force|applies|"
+        r"supersedes|overrides)\b|\b(the )?rules (above|before) (were|was) (just )?a test"
+        r"|(忘掉|忘记|抛开|丢掉|清空|重置)[^。？！\n]{0,8}(设定|规则|指令|人设|身份(?!证)|提示词)"
+        r"|(之前|原来|原有|原先|以前)的?(设定|规则|指令|限制|要求)[^。？！\n]{0,6}(作废|无效|失效|取消|不再适用|不算)"
+        r"|(以下|下面)的?(规则|指令|要求)[^。？！\n]{0,6}(优先级最高|覆盖)|你的新(任务|身份|角色|规则|指令)是"
+        r"|(不受|不再受)[^。？！\n]{0,4}(任何)?(限制|约束|规则)",
         _F,
     ),
     "role_play": re.compile(
@@ -77,7 +99,43 @@ CATEGORIES: dict[str, re.Pattern[str]] = {
         r"|\b(customer|account) (database|records|list)\b"
         r"|(别人|他人|其他(客户|用户|人)|另一个(客户|用户|人)|某个客户|所有客户|全部客户)的?[^。？！\n]{0,10}"
         r"(余额|账户|帐户|交易|流水|身份证|手机号|电话|地址|信息|资料|记录|卡号)"
-        r"|(查|查询|调取|导出|看看|给我)[^。？！\n]{0,6}(所有|全部|其他)(客户|用户)",
+        r"|(查|查询|调取|导出|看看|给我)[^。？！\n]{0,6}(所有|全部|其他)(客户|用户)"
+        # Someone named by their relation to the customer: family, friends, colleagues, strangers.
+        r"|\b(check|look up|lookup|tell me|show me|give me|send me|find|pull up|access|see|get|what(?:'s| is| are| was)|"
+        r"how much)\b[^.?!\n]{0,40}\b(?:my |his |her |their |our )?" + _THIRD_PARTY_EN + r"'s\b[^.?!\n]{0,25}"
+        r"\b(balance|transactions?|statements?|account (number|details|history|balance)|salary|deposits?|spending|"
+        r"savings|card number|id number|phone( number)?|(home )?address|credit limit|income)\b"
+        r"|\b(previous|last|earlier|next|other) (user|customer|client|caller)('s)?\b[^.?!\n]{0,30}"
+        r"\b(ask\w*|said|chat|conversation|messages?|questions?|data|details|account|balance|information)\b"
+        r"|\b(i am|i'm|this is|we are)\b[^.?!\n]{0,30}\b(police|officer|detective|investigator|court|lawyer|attorney|"
+        r"auditor|regulator|tax (office|authority))\b[^\n]{0,80}\b(provide|send|give|disclose|release|share|"
+        r"tell|forward)\b[^.?!\n]{0,40}\b(account|statements?|transactions?|records|details|balance)"
+        r"|(查|查询|查下|看|看看|告诉我|发我|发给我|给我|调|调取|打印|导出)[^。？！\n]{0,10}"
+        + _THIRD_PARTY_ZH
+        + r"(的|们的)[^。？！\n]{0,6}(余额|流水|交易|账单|工资|存款|身份证号?|手机号|电话|住址|地址|卡号|账号|消费记录|转账记录|收入)"
+        r"|"
+        + _THIRD_PARTY_ZH
+        + r"的(余额|流水|交易记录|账单|工资|存款|身份证号?|手机号|住址|卡号|账号|消费记录|转账记录|收入)"
+        r"[^。？！\n]{0,6}(是多少|有多少|多少|告诉我|发我|给我看|查)"
+        r"|(上一个|上一位|前一个|前一位|刚才那个|其他|别的)(客户|用户|人)[^。？！\n]{0,10}"
+        r"(问了|说了|聊天|对话|记录|信息|资料|余额|账户|问题)"
+        r"|我是[^。？！\n]{0,10}(警察|公安|派出所|民警|法院|律师|检察院|审计|监管|税务)[^。？！\n]{0,30}"
+        r"(提供|调取|查询|配合|发|给)[^。？！\n]{0,15}(流水|账户|交易|信息|资料|记录|余额)"
+        r"|在(你们|贵|兰亭)(银)?行有没有(账户|开户|存款|钱)"
+        # "What's her balance", "who owns account …", "customers with balances over …", 卡主是谁.
+        r"|\b(tell me|give me|show me|read me|send me|what(?:'s| is| was)|how much is)\b[^.?!\n]{0,15}\b(his|her|their)\b"
+        r"[^.?!\n]{0,12}\b(balance|statements?|transactions|pin|salary|account number|card number|id number|last login)\b"
+        r"|\b(who owns|owner of|holder of)\b[^.?!\n]{0,40}\b(account|card)\b"
+        r"|\b(name|phone|mobile|address|id number)\b[^.?!\n]{0,40}\b(whoever|the person who|the customer who|the owner)\b"
+        r"|\b(customers|clients|accounts) (with|who have|whose)\b[^.?!\n]{0,30}\b(balances?|deposits?|savings)\b"
+        r"|\b(phone number|address|balance|id number|account)\b[^.?!\n]{0,20}\b(of|for|registered to)\b[^.?!\n]{0,12}"
+        r"\b(customer(?! service| support| care| hotline)|mr|mrs|ms|miss)\b"
+        r"|(户主|卡主|持卡人|开户人|收款人)(是谁|的?(姓名|名字|手机|电话|地址|身份证)[^。？！\n]{0,6}(告诉|发|给|是什么|是多少))"
+        r"|(告诉我|查|给我)[^。？！\n]{0,12}(户主|卡主|持卡人|开户人|收款人)的?(姓名|名字|手机|电话|地址|身份证)"
+        r"|(她|他)的?(卡里|卡上|账户里|帐户里|账上)[^。？！\n]{0,6}(有多少|多少钱|余额)"
+        r"|(余额|存款)(超过|大于|高于|多于)[^。？！\n]{0,10}的?(客户|用户)"
+        r"|客户(?!经理|服务|端|号)[^。？！\n]{1,5}的(手机|电话|地址|身份证|余额|账户)"
+        r"|(先生|女士|小姐)的(账户|帐户|余额|信息|流水|贷款)",
         _F,
     ),
     "phishing": re.compile(

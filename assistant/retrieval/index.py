@@ -6,7 +6,8 @@ source path, so incremental ingestion needs no second store that could drift fro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -105,19 +106,31 @@ class ChromaIndex:
         self.client = client  # for LangChain's Chroma wrapper (the evaluation's baseline chain)
 
     @classmethod
-    def open(cls, name: str, persist_dir: Path | None = None, server_url: str | None = None) -> ChromaIndex:
+    def open(
+        cls,
+        name: str,
+        persist_dir: Path | None = None,
+        server_url: str | None = None,
+        timeout_s: float = 30.0,
+    ) -> ChromaIndex:
+        """``timeout_s`` bounds every request to a Chroma server (start-up, ingestion, search)."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         settings = ChromaSettings(anonymized_telemetry=False)
         if server_url:
             url = urlparse(server_url)
-            client: Any = chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=settings,
+            client: Any = _within(
+                timeout_s,
+                lambda: chromadb.HttpClient(
+                    host=url.hostname or "127.0.0.1",
+                    port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https",
+                    settings=settings,
+                ),
+                f"Chroma server at {server_url}",
             )
+            _bound_requests(client, timeout_s)
         else:
             assert persist_dir is not None, "an embedded index needs a folder"
             persist_dir.mkdir(parents=True, exist_ok=True)
@@ -192,3 +205,39 @@ class ChromaIndex:
     @property
     def name(self) -> str:
         return str(self._collection.name)
+
+
+def _bound_requests(client: Any, timeout_s: float) -> None:
+    """Give the HTTP client's session a timeout: chromadb 1.5 builds it with ``timeout=None`` and has
+    no setting for one, so a server that accepts a connection and never answers would hang ingestion
+    and start-up forever. The session is a private attribute; if a chromadb release moves it, fail at
+    start-up rather than run without a bound."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if not isinstance(session, httpx.Client):
+        raise RuntimeError("chromadb's HTTP session was not found: cannot set a request timeout")
+    session.timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
+
+
+def _within(timeout_s: float, connect: Callable[[], Any], what: str) -> Any:
+    """Run ``connect`` (which asks the server for its tenant, with no timeout) for at most ``timeout_s``.
+
+    A daemon thread, so a connection that never answers neither blocks start-up nor the process's exit.
+    """
+    outcome: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            outcome["client"] = connect()
+        except Exception as exc:  # handed to the caller below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=attempt, name="chroma-connect", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if "error" in outcome:
+        raise outcome["error"]
+    if "client" not in outcome:
+        raise ConnectionError(f"{what} did not answer within {timeout_s:g} s")
+    return outcome["client"]

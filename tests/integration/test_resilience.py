@@ -4,16 +4,20 @@ down. Customers always get a cited answer or an abstention with an offer of a pe
 from __future__ import annotations
 
 import shutil
+import signal
+import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.container import Services
 from assistant.handoff.outbox import HandoffOutbox, PendingHandoff
+from assistant.retrieval.index import ChromaIndex
 from evals.stub_llm import StubLLM
 from tests.servers import chroma_server, free_port
 
@@ -127,6 +131,32 @@ def test_with_the_vector_store_down_answers_come_from_keyword_search_with_a_noti
         result = services.pipeline.ask(QUESTION)
     assert result.answer.kind == "extractive" and "1,200" in result.answer.text and result.answer.citations
     assert "reduced mode" in result.answer.text
+
+
+def test_a_chroma_server_that_never_answers_fails_start_up_within_its_timeout():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # connections are accepted by the kernel and then never answered
+    started = time.perf_counter()
+    with listener, pytest.raises(ConnectionError, match="did not answer"):
+        ChromaIndex.open("hung", server_url=f"http://127.0.0.1:{listener.getsockname()[1]}", timeout_s=1.0)
+    assert time.perf_counter() - started < 5
+
+
+def test_a_chroma_server_that_freezes_mid_ingestion_fails_the_batch_within_its_timeout(kb_services, tmp_path):
+    with chroma_server(tmp_path / "chroma") as (url, process):
+        index = ChromaIndex.open("frozen", server_url=url, timeout_s=2.0)
+        chunk = kb_services.index.chunks()[0]
+        vector = kb_services.embedder.embed_passages([chunk.text])
+        index.add([chunk], vector)
+        process.send_signal(signal.SIGSTOP)
+        try:
+            started = time.perf_counter()
+            with pytest.raises(httpx.TimeoutException):
+                index.add([chunk], vector)
+            assert time.perf_counter() - started < 10
+        finally:
+            process.send_signal(signal.SIGCONT)
 
 
 def test_with_the_queue_database_down_the_handoff_is_kept_and_filed_once_it_is_back(kb_services, kb_data_dir):
