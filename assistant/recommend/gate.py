@@ -77,13 +77,13 @@ def gate(given: GateInput) -> GateDecision:
         (not given.marketing_consent, "no_marketing_consent"),
         (given.opted_out, "opted_out"),
         (given.with_person, "with_person"),
+        (_upset(given.understanding), "customer_upset"),
+        (_about_complaint_or_fraud(given), "complaint_or_fraud"),
+        (given.handoff.decision or given.handoff.offer_person, "handoff"),
         (
             given.answer_kind is not None and given.answer_kind not in ANSWER_KINDS_WITH_OFFERS,
             "not_beside_an_answer",
         ),
-        (_upset(given.understanding), "customer_upset"),
-        (_about_complaint_or_fraud(given), "complaint_or_fraud"),
-        (given.handoff.decision or given.handoff.offer_person, "handoff"),
         (
             given.last_shown_turn is not None and given.turn - given.last_shown_turn < given.every_turns,
             "too_soon",

@@ -44,6 +44,7 @@ class AnswerabilityModel(BaseModel):
     weights: list[float]
     bias: float
     thresholds: dict[str, float]  # per language: abstain when P(unanswerable) is above it
+    full_coverage: float  # at or above this term coverage the passages hold every term: never abstain
     training: dict[str, float] = {}
 
     @classmethod
@@ -67,4 +68,6 @@ class AnswerabilityModel(BaseModel):
         return 1.0 / (1.0 + math.exp(-z))
 
     def should_abstain(self, signals: RetrievalSignals, lang: Lang) -> bool:
+        if signals.term_coverage >= self.full_coverage:
+            return False
         return self.unanswerable_probability(signals, lang) > self.thresholds[lang]

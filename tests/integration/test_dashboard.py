@@ -24,7 +24,12 @@ def test_live_analytics_count_conversations_containment_handoffs_funnel_and_csat
     )  # type: ignore[call-arg]
     services = Services(settings, embedder=kb_services.embedder)
     ask = services.pipeline.ask
-    ask("What is the foreign transaction fee when I travel abroad?", "a", use_llm=False, customer_id="C004")
+    ask(
+        "Is there a foreign transaction fee when I pay by card abroad?",
+        "a",
+        use_llm=False,
+        customer_id="C004",
+    )
     ask("What is the gold card annual fee?", "b", use_llm=False)
     ask("I want to speak to a person", "c", use_llm=False)
     services.ratings.rate("a", 5, "quick and clear")

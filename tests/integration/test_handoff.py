@@ -153,7 +153,7 @@ def test_handoff_packet_has_what_the_agent_needs_and_is_json(services):
     run(
         services,
         "c1",
-        "My card was charged ¥320 at a shop I've never been to",
+        "My card was charged ¥320 at a shop I've never been to, is that fraud?",
         "I froze it, I want someone to look at this now",
     )
     ticket = services.queue.waiting()[0]

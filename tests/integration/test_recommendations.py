@@ -37,7 +37,7 @@ def ask(services: Services, text: str, conversation: str, customer: str | None):
 
 
 def test_a_suitable_moment_gets_one_offer_beside_the_answer_and_it_is_recorded_as_shown(services):
-    result = ask(services, "What is the foreign transaction fee when I travel abroad?", "c1", TRAVELLER)
+    result = ask(services, "Is there a foreign transaction fee when I pay by card abroad?", "c1", TRAVELLER)
     assert result.answer.kind in ("llm", "extractive") and result.answer.text
     assert [r.product_id for r in result.recommendations] in (["cc-gold"], ["cc-platinum"])
     offer = result.recommendations[0]
@@ -99,7 +99,7 @@ def test_once_a_conversation_is_about_fraud_or_with_a_person_it_stays_offer_free
 
 
 def test_feedback_events_make_the_funnel_and_an_opt_out_stops_offers(services):
-    result = ask(services, "What is the foreign transaction fee when I travel abroad?", "fb", TRAVELLER)
+    result = ask(services, "Is there a foreign transaction fee when I pay by card abroad?", "fb", TRAVELLER)
     product = result.recommendations[0].product_id
     stage = services.recommender
     stage.feedback("clicked", TRAVELLER, product, "fb")
@@ -110,7 +110,7 @@ def test_feedback_events_make_the_funnel_and_an_opt_out_stops_offers(services):
     assert product not in [r.product_id for r in again.recommendations]  # dismissed: not offered again
     stage.feedback("opted_out", TRAVELLER, conversation_id="fb")
     assert services.profiles.get(TRAVELLER).recommendations_opt_out  # type: ignore[union-attr]
-    after = ask(services, "What is the foreign transaction fee when I travel abroad?", "fb-3", TRAVELLER)
+    after = ask(services, "Is there a foreign transaction fee when I pay by card abroad?", "fb-3", TRAVELLER)
     assert after.recommendations == [] and after.recommendation_gate == "opted_out"
 
 

@@ -118,7 +118,11 @@ def test_a_signed_in_customer_sees_an_offer_card_and_each_choice_is_recorded(
     with gr.Blocks():
         card = OfferCard(services.recommender)
     *_, (history, result) = turn_updates(
-        services.pipeline, "What is the foreign transaction fee when I travel abroad?", [], "ui-offer", "C004"
+        services.pipeline,
+        "Is there a foreign transaction fee when I pay by card abroad?",
+        [],
+        "ui-offer",
+        "C004",
     )
     assert result is not None and result.recommendations
     visible, body, state = card.show(result.recommendations, result.recommendation_gate, result.lang)
