@@ -26,7 +26,7 @@ from assistant.knowledge.curated import CuratedAnswers
 from assistant.lang import detect_lang
 from assistant.prompts import Replies
 from assistant.recommend.stage import RecommendRequest, RecommendStage
-from assistant.retrieval.followup import is_follow_up, search_query
+from assistant.retrieval.followup import is_follow_up
 from assistant.retrieval.hybrid import HybridRetriever, RetrievalResult
 from assistant.stages.answer import AnswerDelta, AnswerDone, Answerer, AnswerRequest
 from assistant.stages.guard import InputGuard
@@ -90,10 +90,10 @@ class Pipeline:
         self.recommend = recommend
         self.curated = curated
 
-    def _search_query(self, text: str, conversation_id: str, message_key: int | str) -> str:
-        """A follow-up ("and for the gold card?") is searched with the customer's previous message."""
+    def _earlier_messages(self, text: str, conversation_id: str, message_key: int | str) -> str:
+        """For a follow-up ("and for the gold card?"), the customer's two messages before it."""
         if not is_follow_up(text):
-            return text
+            return ""
         try:
             earlier = [
                 m.text
@@ -101,9 +101,9 @@ class Pipeline:
                 if m.id != message_key
             ]
         except SQLAlchemyError:
-            return text
-        # Two messages back: "fee to Australia?" / "hmm, steep" / "and how long will it take?"
-        return search_query(text, "\n".join(earlier[-2:]) or None)
+            return ""
+        # Two back: "fee to Australia?" / "hmm, steep" / "and how long will it take?"
+        return "\n".join(earlier[-2:])
 
     def run(
         self,
@@ -153,12 +153,15 @@ class Pipeline:
                 yield TurnDelta(answer.text)
             else:
                 with timer.stage("retrieve"):
-                    query = self._search_query(text, conversation_id, message_key)
-                    vector = understood.vector if query == text else None
-                    retrieval = self.retriever.retrieve(query, lang=lang, vector=vector)
+                    earlier = self._earlier_messages(text, conversation_id, message_key)
+                    if earlier:
+                        retrieval = self.retriever.retrieve(f"{earlier}\n{text}", lang=lang)
+                    else:
+                        retrieval = self.retriever.retrieve(text, lang=lang, vector=understood.vector)
                 timer.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
                 request = AnswerRequest(
-                    question=query,
+                    question=text,
+                    earlier=earlier,
                     lang=lang,
                     traditional=understood.traditional,
                     retrieval=retrieval,

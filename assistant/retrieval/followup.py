@@ -1,8 +1,9 @@
 """Follow-up questions: "and how long will it take?" means nothing to a search engine on its own.
 
 A message that leans on the one before (opens with "and"/"what about"/那/还有, or points back with
-"it"/"that"/这个, and says little itself) is searched together with the customer's previous message.
-Without an LLM to rewrite the question this keeps the topic; a standalone question is left alone.
+"it"/"that"/这个, and says little itself) is searched together with the customer's earlier messages,
+and the LLM sees them as context. Without an LLM to rewrite the question this keeps the topic; a
+standalone question is left alone.
 """
 
 from __future__ import annotations
@@ -27,10 +28,3 @@ def is_follow_up(text: str) -> bool:
     if _CONTINUES.search(text):
         return True
     return len(terms) <= _FEW_TERMS and bool(_POINTS_BACK.search(text))
-
-
-def search_query(text: str, previous: str | None) -> str:
-    """What to search for: the message, with the previous customer message when it is a follow-up."""
-    if previous and is_follow_up(text):
-        return f"{previous}\n{text}"
-    return text

@@ -40,6 +40,8 @@ _LANGUAGE_NAMES = {"en": "English", "zh": "Chinese"}
 
 class AnswerRequest(BaseModel):
     question: str
+    # The customer's earlier messages when this one is a follow-up ("and how long will it take?").
+    earlier: str = ""
     lang: Lang
     traditional: bool = False
     retrieval: RetrievalResult
@@ -131,7 +133,7 @@ class Answerer:
         messages = self.prompt.render(
             bank_name=self.bank_name[request.lang],
             language=_LANGUAGE_NAMES[request.lang],
-            question=request.question,
+            question=_with_context(request),
             sources=format_sources(sources),
         )
         started = time.perf_counter()
@@ -161,8 +163,9 @@ class Answerer:
         yield self._done(request, self._checked(request, sources, text.strip()), first_token_ms)
 
     def _checked(self, request: AnswerRequest, sources: list[RetrievedChunk], text: str) -> Answer:
-        text = attribute_uncited(text, sources, request.question)
-        check = check_citations(text, sources, request.question)
+        asked = _search_text(request)
+        text = attribute_uncited(text, sources, asked)
+        check = check_citations(text, sources, asked)
         if _REFUSAL.search(text) and not check.citations:
             return self._abstain(request.lang, "the sources do not answer the question")
         failure = check.failure() or output_violation(text)
@@ -180,7 +183,7 @@ class Answerer:
     def _extractive(
         self, request: AnswerRequest, sources: list[RetrievedChunk], reason: str | None
     ) -> Answer:
-        body, numbers = extract_answer(request.question, sources)
+        body, numbers = extract_answer(_search_text(request), sources)
         if not body:
             return self._abstain(request.lang, reason or "nothing to quote")
         text = extractive_preamble(request.lang) + body
@@ -211,6 +214,18 @@ class Answerer:
     @staticmethod
     def _script(text: str, traditional: bool) -> str:
         return to_traditional(text) if traditional else text
+
+
+def _search_text(request: AnswerRequest) -> str:
+    """What the passages were found for: the earlier messages too, for a follow-up."""
+    return f"{request.earlier}\n{request.question}" if request.earlier else request.question
+
+
+def _with_context(request: AnswerRequest) -> str:
+    """The question the model answers; a follow-up carries what came before, marked as context."""
+    if not request.earlier:
+        return request.question
+    return f"{request.question}\n(Earlier messages from the customer, for context: {request.earlier})"
 
 
 def within_budget(sources: list[RetrievedChunk], max_chars: int) -> list[RetrievedChunk]:

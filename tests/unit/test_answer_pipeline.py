@@ -119,3 +119,15 @@ def test_every_turn_is_recorded_with_citations_and_timings(make_services):
     assert row["answer"] == result.answer.text and row["answer_kind"] == "extractive"
     assert json.loads(row["citations"])[0]["doc_id"] == "credit-card-platinum-en"
     assert json.loads(row["timings_ms"])["total"] > 0
+
+
+def test_a_follow_up_reaches_the_llm_with_the_earlier_message_as_context(make_services):
+    services, llm = make_services()
+    n = platinum_source_number(services)
+    llm.responses += [f"The Platinum main card annual fee is ¥1,200 [{n}].", f"It is ¥1,200 [{n}]."]
+    list(services.pipeline.run(QUESTION, "conv-follow-up"))
+    events = list(services.pipeline.run("and is it waived in the first year?", "conv-follow-up"))
+    prompt = "\n".join(m.content for m in llm.calls[-1])
+    assert "and is it waived in the first year?" in prompt
+    assert f"Earlier messages from the customer, for context: {QUESTION}" in prompt
+    assert events[-1].result.question == "and is it waived in the first year?"

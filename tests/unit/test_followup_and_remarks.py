@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.handoff.policy import HandoffPolicy, HandoffSignals, asks_something
-from assistant.retrieval.followup import is_follow_up, search_query
+from assistant.retrieval.followup import is_follow_up
 from assistant.stages.extractive import answer_units
 from assistant.stages.handoff import ACKNOWLEDGEMENT
 
@@ -22,9 +22,8 @@ from assistant.stages.handoff import ACKNOWLEDGEMENT
         "is it free?",
     ],
 )
-def test_follow_ups_are_searched_with_the_previous_message(text: str) -> None:
+def test_follow_ups_are_recognised(text: str) -> None:
     assert is_follow_up(text)
-    assert search_query(text, "fee to send money to Australia?") == f"fee to send money to Australia?\n{text}"
 
 
 @pytest.mark.parametrize(
@@ -35,12 +34,8 @@ def test_follow_ups_are_searched_with_the_previous_message(text: str) -> None:
         "How do I report a lost debit card while travelling abroad?",
     ],
 )
-def test_standalone_questions_are_searched_as_they_are(text: str) -> None:
-    assert search_query(text, "something earlier") == text
-
-
-def test_without_a_previous_message_a_follow_up_is_searched_alone() -> None:
-    assert search_query("and for the gold card?", None) == "and for the gold card?"
+def test_standalone_questions_are_not_follow_ups(text: str) -> None:
+    assert not is_follow_up(text)
 
 
 @pytest.mark.parametrize(
