@@ -1,8 +1,11 @@
 """The answer stage: stream a cited answer from the LLM, check it, or fall back to an extractive one.
 
-Decision order: no passage close enough to the question -> abstain without asking the LLM; the LLM
-says NO_ANSWER -> abstain; the LLM's answer has no valid citation or a number its sources don't
-contain -> replace it with the extractive answer; the LLM is down or slow -> extractive answer too.
+Decision order: a question about the customer's own account data (balance, "did my salary arrive")
+-> say where to look and offer a person, since no document holds it; no passage close enough to
+the question, or the answerability check says the passages don't hold the answer -> abstain
+without asking the LLM; the LLM says NO_ANSWER -> abstain; the LLM's answer has no valid citation or
+a number its sources don't contain -> replace it with the extractive answer; the LLM is down or slow
+-> extractive answer too.
 Every abstention offers a person.
 """
 
@@ -26,6 +29,7 @@ from assistant.retrieval.answerability import AnswerabilityModel
 from assistant.retrieval.hybrid import RetrievalResult
 from assistant.stages.citations import attribute_uncited, check_citations, to_citation
 from assistant.stages.extractive import extract_answer, extractive_preamble
+from assistant.stages.own_data import asks_for_own_account_data, own_data_text
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +112,11 @@ class Answerer:
 
     def run(self, request: AnswerRequest) -> Iterator[AnswerEvent]:
         sources = request.retrieval.chunks
+        if asks_for_own_account_data(request.question):
+            answer = self._abstain(request.lang, "needs the customer's own account data")
+            answer = answer.model_copy(update={"text": own_data_text(request.lang)})
+            yield self._done(request, answer, None)
+            return
         if not sources or self._cannot_answer(request):
             yield self._done(request, self._abstain(request.lang, "no relevant passage"), None)
             return

@@ -10,6 +10,7 @@ from assistant.handoff.policy import HandoffPolicy, HandoffSignals, asks_somethi
 from assistant.retrieval.followup import is_follow_up
 from assistant.stages.extractive import answer_units
 from assistant.stages.handoff import ACKNOWLEDGEMENT
+from assistant.stages.own_data import asks_for_own_account_data
 
 
 @pytest.mark.parametrize(
@@ -86,3 +87,23 @@ def test_an_faq_question_is_quoted_with_its_answer_and_a_lead_in_with_its_list()
     units = answer_units(text)
     assert any("?" in u and "¥1,450" in u for u in units)
     assert any(u.startswith("To apply you must:") and "18 to 65" in u and "¥3,000" in u for u in units)
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("What's my current account balance right now?", True),
+        ("Did my salary arrive yet?", True),
+        ("帮我查一下我这个月信用卡账单是多少", True),
+        ("工资到账了吗", True),
+        ("Do I pay a fee if my balance is below 10,000?", False),
+        ("My statement is only 600 yuan. What's the minimum I have to pay?", False),
+        ("跨行转账几天到账？", False),
+        (
+            "Platinum card annual fee - how much is it and how much do I have to spend to get it waived?",
+            False,
+        ),
+    ],
+)
+def test_questions_about_the_customers_own_account_data_are_told_apart(text: str, own: bool) -> None:
+    assert asks_for_own_account_data(text) is own
