@@ -58,10 +58,12 @@ class KeywordIndex:
     def __init__(self, chunks: list[Chunk]) -> None:
         self._by_lang: dict[str, tuple[list[Chunk], BM25Okapi]] = {}
         self._terms: dict[str, frozenset[str]] = {}
+        self._rarest: dict[str, float] = {}
         for lang in sorted({c.lang for c in chunks}):
             members = [c for c in chunks if c.lang == lang]
             corpus = [tokenize(c.contextual_text()) or ["_"] for c in members]
             self._by_lang[lang] = (members, BM25Okapi(corpus))
+            self._rarest[lang] = max(self._by_lang[lang][1].idf.values(), default=1.0)
             self._terms.update(
                 {c.chunk_id: frozenset(words) for c, words in zip(members, corpus, strict=True)}
             )
@@ -71,8 +73,8 @@ class KeywordIndex:
         if lang not in self._by_lang:
             return 0.0
         idf = self._by_lang[lang][1].idf
-        terms = set(tokenize(query))
-        weights = {t: max(idf.get(t, max(idf.values(), default=1.0)), 0.0) for t in terms}
+        unseen = self._rarest[lang]  # a term no passage has weighs as much as the rarest one
+        weights = {t: max(idf.get(t, unseen), 0.0) for t in set(tokenize(query))}
         total = sum(weights.values())
         if not total:
             return 0.0
