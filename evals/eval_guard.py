@@ -55,7 +55,8 @@ def injection(misses: bool) -> dict[str, object]:
     false_alarms = [guard(r["text"]) for r in held_benign]
     report["guard_detection_held_out"] = rates(held_attacks, caught)
     report["guard_false_positives_held_out"] = rates(held_benign, false_alarms)
-    # A second author's sets (HELDOUT.md): never seen by the detector's author, never tuned on.
+    # A second author's sets (HELDOUT.md): never seen by the detector's author, never tuned on. Only
+    # rates come out, never misses: reading its texts would make it a tuning set.
     independent_attacks, independent_benign = read("heldout_attacks.jsonl"), read("heldout_benign.jsonl")
     independent_caught = [guard(r["text"]) for r in independent_attacks]
     independent_alarms = [guard(r["text"]) for r in independent_benign]
@@ -72,7 +73,6 @@ def injection(misses: bool) -> dict[str, object]:
         for row, hit in zip(held_benign, false_alarms, strict=True):
             if hit:
                 print("FALSE POSITIVE", row["id"], row["text"][:100])
-        # Counts per category only for the independent set: reading its texts would make it a tuning set.
     return report
 
 

@@ -41,7 +41,6 @@ EXPLICIT_REQUEST = re.compile(
     r"客服(人员|人員|专员|專員)|接线员|接線員|(找|叫|跟|和|同)(你们|你們)?(的)?(工作人员|工作人員|经理|經理|柜员|櫃員)",
     _FLAGS,
 )
-# "Is there a human-verified step?", "can someone else use my card?": not requests for a person.
 ASKS = re.compile(
     r"[?？]|^\s*(?:what|how|when|where|which|who|why|whose|can|could|may|is|are|do|does|did|will|would|"
     r"should|shall|have|has|tell|show|explain|help|please|i (?:want|need|would like)|i'd like|any)\b|"
@@ -55,6 +54,7 @@ def asks_something(text: str) -> bool:
     return bool(ASKS.search(text))
 
 
+# "Is there a human-verified step?", "can someone else use my card?": not requests for a person.
 NOT_A_REQUEST = re.compile(
     r"\bhuman[- ]verif|\bsomeone else\b|\bsomebody else\b|\bpeople (who|that)\b", _FLAGS
 )

@@ -31,7 +31,6 @@ class RetrievalSignals(BaseModel):
 
 class RetrievalResult(BaseModel):
     chunks: list[RetrievedChunk]
-    best_dense_similarity: float
     signals: RetrievalSignals = RetrievalSignals()
     cross_lingual: bool = False
     keyword_only: bool = False  # the vector store was unreachable: BM25 results only
@@ -141,10 +140,8 @@ class HybridRetriever:
             )
             for cid in ranked
         ]
-        best = max((sim for _, sim in dense), default=0.0)
         return RetrievalResult(
             chunks=chunks,
-            best_dense_similarity=best,
             signals=self._signals(query, keyword, dense, sparse, chunks),
             keyword_only=keyword_only,
         )

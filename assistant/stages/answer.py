@@ -131,7 +131,7 @@ class Answerer:
         # With the vector store down there is no similarity to judge by; keyword hits must do.
         if retrieval.keyword_only:
             return False
-        if retrieval.best_dense_similarity < self.min_dense_similarity:
+        if retrieval.signals.best_dense_similarity < self.min_dense_similarity:
             return True
         return self.answerability is not None and self.answerability.should_abstain(
             retrieval.signals, request.lang
