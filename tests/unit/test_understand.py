@@ -103,3 +103,42 @@ def test_classify_line_turns_bad_input_into_error_objects() -> None:
     assert "control characters" in _classify_line(json.dumps({"text": "a\x00b"}).encode(), ok)["error"]
     assert "JSON" in _classify_line(b"not json", ok)["error"]
     assert "string" in _classify_line(b'{"message": "hi"}', ok)["error"]
+
+
+def test_embedding_heads_compute_the_intent_networks_as_torch_trained_them(tmp_path: Path) -> None:
+    import torch
+    from torch import nn
+
+    from assistant.understand.local import EmbeddingHeads
+
+    torch.manual_seed(0)
+    members = [(nn.Linear(8, 16), nn.Linear(16, 5)) for _ in range(3)]
+    stacked = {
+        f"intent_{name}": np.stack([getattr(layer, part).detach().numpy() for layer in layers])
+        for name, layers, part in (
+            ("w1", [m[0] for m in members], "weight"),
+            ("b1", [m[0] for m in members], "bias"),
+            ("w2", [m[1] for m in members], "weight"),
+            ("b2", [m[1] for m in members], "bias"),
+        )
+    }
+    np.savez(
+        tmp_path / "heads.npz",
+        intent_labels=np.array(list("abcde")),
+        intent_input_scale=np.array(10.0),
+        emotion_labels=np.array(["neutral"]),
+        emotion_w=np.zeros((1, 8)),
+        emotion_b=np.zeros(1),
+        intensity_w=np.zeros(8),
+        intensity_b=np.zeros(1),
+        **stacked,
+    )
+    vector = np.random.default_rng(0).normal(size=8).astype(np.float32)
+    with torch.no_grad():
+        expected = torch.stack(
+            [
+                torch.softmax(second(nn.GELU(approximate="tanh")(first(torch.tensor(vector) * 10))), -1)
+                for first, second in members
+            ]
+        ).mean(0)
+    assert np.allclose(EmbeddingHeads(tmp_path / "heads.npz").intent(vector), expected.numpy(), atol=1e-5)
