@@ -7,7 +7,8 @@ Usage: .venv/bin/python -m evals.bench_classifiers [--sweep] [--json]
   non-bank intents;
 - our Chinese intent test set and English conversational test set;
 - emotion macro-F1 on our held-out bank messages, EN and ZH separately, with the confusions;
-- per-message latency of classification (after the shared embedding) and of the embedding itself.
+- per-message latency of classification (after the shared embedding; all messages and English alone, on
+  messages the models never saw) and of the embedding itself.
 """
 
 from __future__ import annotations
@@ -129,8 +130,12 @@ def main() -> None:
         emotion[f"confusions_{lang}"] = dict(Counter(f"{a}->{b}" for a, b in pairs if a != b).most_common(6))
     report["emotion"] = emotion
 
-    texts = [t for t, _ in dev[:200]] + [t for t, _ in ours("zh_test")[:100]]
+    # Messages no shipped model was trained on (the dev split is in their training data, and a model is
+    # surer, so skips MiniLM more often, on what it has seen): bank messages in English and Chinese.
+    english = [r["text"] for r in emotion_rows if r["lang"] == "en"] + [t for t, _ in clinc_bank[:100]]
+    texts = english + [t for t, _ in ours("zh_test")[:100]]
     embed_ms, classify_ms = [], []
+    english_ms = []
     for text in texts:
         started = time.perf_counter()
         vector = np.asarray(cache.model.query(text), dtype=np.float32)
@@ -138,9 +143,13 @@ def main() -> None:
         started = time.perf_counter()
         understander.understand(text, detect_lang(text), vector)
         classify_ms.append((time.perf_counter() - started) * 1000)
+        if text in english:
+            english_ms.append(classify_ms[-1])
     report["latency_ms"] = {
         "classify_p50": round(percentile(classify_ms, 0.5), 2),
         "classify_p95": round(percentile(classify_ms, 0.95), 2),
+        "classify_english_p50": round(percentile(english_ms, 0.5), 2),
+        "classify_english_p95": round(percentile(english_ms, 0.95), 2),
         "shared_embedding_p50": round(percentile(embed_ms, 0.5), 2),
     }
     print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 2))

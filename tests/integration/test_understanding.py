@@ -68,6 +68,23 @@ def test_english_conversational_intent_accuracy_stays_above_its_floor(kb_service
     assert np.mean(correct) >= 0.90  # measured 0.94 when shipped (see evals/bench_classifiers.py)
 
 
+def test_skipping_minilm_never_changes_the_english_intent(kb_services, understander) -> None:  # type: ignore[no-untyped-def]
+    texts = [t for t, _ in ours("en_conversational_test")]
+    texts += [r["text"] for r in read_jsonl(EMOTION_DATA / "test.jsonl") if r["lang"] == "en"][:60]
+    skipped = 0
+    for text in texts:
+        vector = kb_services.embedder.embed_query(text)
+        heads = understander.heads.intent(vector)
+        english = understander.minilm.probabilities(text)[understander.minilm_order]
+        mixed = understander.minilm_weight * english + (1 - understander.minilm_weight) * heads
+        skipped += not understander.minilm_can_change_intent(heads)
+        assert (
+            classify(kb_services, understander, text).intent.label
+            == understander.heads.intent_labels[int(np.argmax(mixed))]
+        ), text
+    assert 0 < skipped < len(texts)  # both paths were exercised
+
+
 def test_emotion_macro_f1_on_held_out_bank_messages_stays_above_target(kb_services, understander) -> None:  # type: ignore[no-untyped-def]
     rows = read_jsonl(EMOTION_DATA / "test.jsonl")
     for lang in ("en", "zh"):

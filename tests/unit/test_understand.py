@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from assistant.cli import MAX_CLASSIFY_CHARS, _classify_line
 from assistant.domain import (
@@ -142,3 +145,22 @@ def test_embedding_heads_compute_the_intent_networks_as_torch_trained_them(tmp_p
             ]
         ).mean(0)
     assert np.allclose(EmbeddingHeads(tmp_path / "heads.npz").intent(vector), expected.numpy(), atol=1e-5)
+
+
+@given(
+    heads=hnp.arrays(np.float64, 6, elements=st.floats(0.0, 1.0)),
+    weight=st.floats(0.05, 0.95),
+)
+def test_when_minilm_cannot_change_the_intent_not_even_its_worst_output_does(
+    heads: np.ndarray, weight: float
+) -> None:
+    from assistant.understand.local import LocalUnderstander
+
+    assume(heads.sum() > 0)
+    heads = heads / heads.sum()
+    # The output that could most change the winner: all of MiniLM's mass on the heads' runner-up.
+    worst = np.zeros_like(heads)
+    worst[np.argsort(heads)[-2]] = 1.0
+    understander = LocalUnderstander(heads=None, minilm=None, minilm_weight=weight)  # type: ignore[arg-type]
+    if not understander.minilm_can_change_intent(heads):
+        assert np.argmax(weight * worst + (1 - weight) * heads) == np.argmax(heads)
