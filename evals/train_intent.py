@@ -23,7 +23,7 @@ import dataclasses
 import json
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,12 +61,10 @@ def probabilities(model: IntentModel, tokenizer, texts: Sequence[str], device: s
             logits = model(*encode(tokenizer, texts[start : start + 256], device))
             out.append(torch.softmax(logits.float(), -1).cpu().numpy())
     model.train()
-    return np.concatenate(out) if out else np.zeros((0, len(model.labels)), dtype=np.float32)
+    return np.concatenate(out)
 
 
 def accuracy(probs: np.ndarray, rows: Sequence[Row], labels: list[str]) -> float:
-    if not len(rows):
-        return float("nan")
     index = {label: i for i, label in enumerate(labels)}
     return float(np.mean(probs.argmax(1) == np.array([index[label] for _, label in rows])))
 
@@ -78,7 +76,6 @@ def train(
     base: str,
     device: str,
     dev: list[Row] | None = None,
-    log: Callable[[dict], None] = lambda entry: print(json.dumps(entry), flush=True),
 ) -> tuple[IntentModel, list[dict]]:
     """Fine-tune a fresh MiniLM on ``rows``, reporting accuracy on ``dev`` after each epoch."""
     from transformers import AutoModel, AutoTokenizer
@@ -96,7 +93,7 @@ def train(
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=recipe.lr, total_steps=steps, pct_start=0.1
     )
-    hard_loss = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
     order = list(range(len(rows)))
     rng = random.Random(recipe.seed)
     history: list[dict] = []
@@ -108,10 +105,10 @@ def train(
             inputs = encode(tokenizer, [rows[i][0] for i in batch], device)
             target = targets[batch].to(device)
             logits = model(*inputs)
-            loss = hard_loss(logits, target)
+            loss = loss_fn(logits, target)
             if recipe.rdrop:
                 again = model(*inputs)
-                loss = (loss + hard_loss(again, target)) / 2 + recipe.rdrop * _symmetric_kl(logits, again)
+                loss = (loss + loss_fn(again, target)) / 2 + recipe.rdrop * _symmetric_kl(logits, again)
             loss.backward()
             optimizer.step()
             scheduler.step()
@@ -122,7 +119,7 @@ def train(
                 probabilities(model, tokenizer, [t for t, _ in dev], device), dev, labels
             )
         history.append(entry)
-        log(entry)
+        print(json.dumps(entry), flush=True)
     return model.eval(), history
 
 
