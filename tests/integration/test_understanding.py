@@ -85,6 +85,22 @@ def test_skipping_minilm_never_changes_the_english_intent(kb_services, understan
     assert 0 < skipped < len(texts)  # both paths were exercised
 
 
+def test_traced_minilm_gives_the_eager_models_probabilities_at_every_length(understander) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    from assistant.understand.minilm import MAX_TOKENS
+
+    classifier = understander.minilm
+    assert isinstance(classifier._forward, torch.jit.ScriptModule)  # tracing worked, so it is measured
+    words = "why was my card payment declined at the shop abroad and how do I fix it".split()
+    for length in (0, 1, 3, 10, 40, MAX_TOKENS - 2, MAX_TOKENS - 1, 200):  # 200 words are truncated
+        text = " ".join(words[i % len(words)] for i in range(length))
+        encoded = classifier.tokenizer(text, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        with torch.inference_mode():
+            eager = torch.softmax(classifier.model(encoded["input_ids"], encoded["attention_mask"])[0], -1)
+        np.testing.assert_allclose(classifier.probabilities(text), eager.numpy(), atol=1e-5)
+
+
 def test_emotion_macro_f1_on_held_out_bank_messages_stays_above_target(kb_services, understander) -> None:  # type: ignore[no-untyped-def]
     rows = read_jsonl(EMOTION_DATA / "test.jsonl")
     for lang in ("en", "zh"):
@@ -130,3 +146,25 @@ def test_classify_command_answers_every_line_in_order(kb_data_dir: Path) -> None
     assert [("error" in o) for o in out] == [False, True, True, True, False]
     assert [o.get("line") for o in out[1:4]] == [2, 3, 4]
     assert out[4]["lang"] == "zh"
+
+
+def test_clinc_protocol_scores_in_scope_intents_and_out_of_scope_queries(tmp_path: Path) -> None:
+    from evals.bench_clinc import OUT_OF_SCOPE, evaluate
+    from evals.intent_data import clinc
+    from evals.train_heads import EmbeddingCache
+
+    # Six intents from different domains and the out-of-scope queries: a small but real run of the
+    # protocol (the full one, `make bench-clinc`, takes ~8 min).
+    splits = clinc()
+    intents = {"transfer", "book_flight", "recipe", "weather", "alarm", "translate"}
+    train = [r for r in splits["train"] if r[1] in intents] + [
+        (t, OUT_OF_SCOPE) for t, _ in splits["oos_train"]
+    ]
+    val = [r for r in splits["val"] if r[1] in intents] + [
+        (t, OUT_OF_SCOPE) for t, _ in splits["oos_val"][:40]
+    ]
+    report = evaluate(EmbeddingCache(tmp_path / "cache.npz"), train, val)
+    assert report["evaluation_rows"] == 6 * 20 + 40
+    # Six well-separated intents leave room for a floor, which catches queries the class alone misses.
+    assert report["floor"] > 0 and report["with_floor"]["in_scope_accuracy"] >= 0.95
+    assert report["with_floor"]["oos_recall"] > report["oos_class_alone"]["oos_recall"]

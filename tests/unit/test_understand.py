@@ -108,11 +108,11 @@ def test_classify_line_turns_bad_input_into_error_objects() -> None:
     assert "string" in _classify_line(b'{"message": "hi"}', ok)["error"]
 
 
-def test_embedding_heads_compute_the_intent_networks_as_torch_trained_them(tmp_path: Path) -> None:
+def test_intent_networks_compute_what_torch_trained() -> None:
     import torch
     from torch import nn
 
-    from assistant.understand.local import EmbeddingHeads
+    from assistant.understand.local import IntentNetworks
 
     torch.manual_seed(0)
     members = [(nn.Linear(8, 16), nn.Linear(16, 5)) for _ in range(3)]
@@ -125,17 +125,6 @@ def test_embedding_heads_compute_the_intent_networks_as_torch_trained_them(tmp_p
             ("b2", [m[1] for m in members], "bias"),
         )
     }
-    np.savez(
-        tmp_path / "heads.npz",
-        intent_labels=np.array(list("abcde")),
-        intent_input_scale=np.array(10.0),
-        emotion_labels=np.array(["neutral"]),
-        emotion_w=np.zeros((1, 8)),
-        emotion_b=np.zeros(1),
-        intensity_w=np.zeros(8),
-        intensity_b=np.zeros(1),
-        **stacked,
-    )
     vector = np.random.default_rng(0).normal(size=8).astype(np.float32)
     with torch.no_grad():
         expected = torch.stack(
@@ -144,7 +133,7 @@ def test_embedding_heads_compute_the_intent_networks_as_torch_trained_them(tmp_p
                 for first, second in members
             ]
         ).mean(0)
-    assert np.allclose(EmbeddingHeads(tmp_path / "heads.npz").intent(vector), expected.numpy(), atol=1e-5)
+    assert np.allclose(IntentNetworks(stacked, input_scale=10.0)(vector), expected.numpy(), atol=1e-5)
 
 
 @given(
