@@ -68,3 +68,16 @@ def test_invalid_or_failed_llm_replies_keep_the_local_labels() -> None:
         understander, _ = combined(0.3, reply)
         result = understander.understand("hmm", "en", np.zeros(4))
         assert (result.source, result.intent.label) == ("local", "card_arrival")
+
+
+def test_llm_classifier_bench_compares_alone_and_combined_where_the_llm_was_asked() -> None:
+    from evals.bench_llm_classifier import compare
+
+    understander, _ = combined(
+        0.3, '{"intent": "human_agent", "emotion": "neutral", "intensity": 0}', "no json here"
+    )
+    rows = [("get me a real person", "human_agent"), ("where is my card", "card_arrival")]
+    report = compare(understander, lambda text: np.zeros(4), rows, "intent")
+    assert (report["llm_asked"], report["llm_reply_used"]) == (2, 1)
+    assert (report["alone"], report["combined"]) == (0.5, 1.0)
+    assert (report["alone_where_asked"], report["combined_where_asked"]) == (0.5, 1.0)
