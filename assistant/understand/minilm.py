@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 MAX_TOKENS = 64
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 class IntentModel(nn.Module):
@@ -86,7 +86,7 @@ class MiniLMIntentClassifier:
                 traced = torch.jit.trace(self.model, self._encode("my card payment was declined"))
                 return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
         except Exception as error:  # any failure only costs speed
-            log.warning("MiniLM intent model runs eagerly (tracing failed: %s)", error)
+            logger.warning("MiniLM intent model runs eagerly (tracing failed: %s)", error)
             return self.model
 
     def probabilities(self, text: str) -> np.ndarray:

@@ -101,6 +101,22 @@ def test_traced_minilm_gives_the_eager_models_probabilities_at_every_length(unde
         np.testing.assert_allclose(classifier.probabilities(text), eager.numpy(), atol=1e-5)
 
 
+def test_minilm_runs_eagerly_with_the_same_answers_when_tracing_fails(understander, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    from assistant.understand.local import MODELS_DIR
+    from assistant.understand.minilm import MiniLMIntentClassifier
+
+    def no_tracing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("tracing unsupported")
+
+    monkeypatch.setattr(torch.jit, "trace", no_tracing)
+    eager = MiniLMIntentClassifier(MODELS_DIR / "intent_minilm.pt")
+    assert eager._forward is eager.model
+    text = "I was charged twice for the same card payment"
+    np.testing.assert_allclose(eager.probabilities(text), understander.minilm.probabilities(text), atol=1e-5)
+
+
 def test_emotion_macro_f1_on_held_out_bank_messages_stays_above_target(kb_services, understander) -> None:  # type: ignore[no-untyped-def]
     rows = read_jsonl(EMOTION_DATA / "test.jsonl")
     for lang in ("en", "zh"):
