@@ -23,18 +23,12 @@ from sklearn.metrics import f1_score
 
 from assistant.config import Settings
 from assistant.container import Services, local_llm
-from assistant.domain import Understanding
+from assistant.evaluation.sampling import spread
 from assistant.lang import detect_lang
 from assistant.understand.llm import CombinedUnderstander
 from evals.bench_retrieval import percentile
 from evals.intent_data import ours, read_jsonl
 from evals.train_heads import EMOTION_DATA
-
-
-def spread(rows: list[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
-    """At most ``limit`` rows taken evenly across the set, so a short run keeps its mix."""
-    step = max(1, len(rows) // limit)
-    return rows[::step][:limit]
 
 
 def compare(
@@ -51,9 +45,11 @@ def compare(
     for text, _ in rows:
         lang = detect_lang(text)
         vector = embed(text)
+        # The combination runs as the product runs it, so it classifies locally again (~8 ms, next to
+        # an LLM call of over a second) rather than being re-implemented here.
         local = understander.local.understand(text, lang, vector)
         started = time.perf_counter()
-        result: Understanding = understander.understand(text, lang, vector)
+        result = understander.understand(text, lang, vector)
         asked.append(local.intent.confidence < understander.ask_below)
         if asked[-1]:
             asked_ms.append((time.perf_counter() - started) * 1000)
