@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from assistant.domain import Lang
 from assistant.pipeline import Pipeline
 from assistant.retrieval.embedder import Embedder
-from assistant.stages.citations import numeric_values
+from assistant.stages.figures import numeric_values
 
 
 class ReferenceDoc(BaseModel):
@@ -47,11 +47,29 @@ class CaseResult(BaseModel):
     cited_doc_ids: list[str]
     retrieved_doc_ids: list[str]
     retrieved_texts: list[str]
+    # Documents in the order a wider search (RANKING_DEPTH passages) ranks them: hit@k and MRR.
+    ranked_doc_ids: list[str] = []
     timings_ms: dict[str, float]
 
 
 def load_cases(path: Path) -> list[AnswerCase]:
     return [AnswerCase.model_validate_json(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+RANKING_DEPTH = 10
+HIT_AT = (1, 3, 5, 10)
+
+
+def equivalent_docs(doc_ids: Iterable[str]) -> set[str]:
+    """The documents and their twins in the other language (``x-en`` / ``x-zh``): the answer set's
+    rule is that the facts are the same in both, so citing or retrieving either one is right."""
+    twins = {"-en": "-zh", "-zh": "-en"}
+    found = set(doc_ids)
+    for doc_id in list(found):
+        suffix = doc_id[-3:]
+        if suffix in twins:
+            found.add(doc_id[:-3] + twins[suffix])
+    return found
 
 
 def run_cases(
@@ -60,6 +78,7 @@ def run_cases(
     results = []
     for number, case in enumerate(cases):
         turn = pipeline.ask(case.question, f"eval-{number}-{case.id}", use_llm=use_llm)
+        ranking = pipeline.retriever.retrieve(case.question, lang=turn.lang, top_k=RANKING_DEPTH)
         results.append(
             CaseResult(
                 case=case,
@@ -69,6 +88,7 @@ def run_cases(
                 cited_doc_ids=[c.doc_id for c in turn.answer.citations],
                 retrieved_doc_ids=[hit.chunk.doc_id for hit in turn.retrieved],
                 retrieved_texts=[hit.chunk.text for hit in turn.retrieved],
+                ranked_doc_ids=list(dict.fromkeys(hit.chunk.doc_id for hit in ranking.chunks)),
                 timings_ms=turn.timings_ms,
             )
         )
@@ -93,9 +113,6 @@ def own_metrics(results: list[CaseResult]) -> dict[str, Any]:
     numeric = [r for r in answered if r.case.numbers]
     cited = [r for r in answered if r.cited_doc_ids]
 
-    def cites_reference(doc_ids: list[str], case: AnswerCase) -> float:
-        return float(bool(set(doc_ids) & {d.doc_id for d in case.reference_docs}))
-
     return {
         "questions": len(results),
         "abstained_when_unanswerable": _mean([float(r.abstained) for r in unanswerable]),
@@ -103,15 +120,40 @@ def own_metrics(results: list[CaseResult]) -> dict[str, Any]:
         # Of the answers given, those whose figures are all there (numbers compared without separators).
         "numeric_accuracy": _mean([float(has_numbers(r.answer, r.case.numbers)) for r in numeric]),
         # Of the answers with citations, those citing at least one reference document.
-        "citation_validity": _mean(
-            [float(bool(set(r.cited_doc_ids) & {d.doc_id for d in r.case.reference_docs})) for r in cited]
-        ),
+        "citation_validity": _mean([float(bool(set(r.cited_doc_ids) & _references(r.case))) for r in cited]),
+        # Of the answerable questions, those with a reference document among the passages used.
         "reference_doc_retrieved": _mean(
-            [
-                float(bool(set(r.retrieved_doc_ids) & {d.doc_id for d in r.case.reference_docs}))
-                for r in answerable
-            ]
+            [float(bool(set(r.retrieved_doc_ids) & _references(r.case))) for r in answerable]
         ),
+    }
+
+
+def _references(case: AnswerCase) -> set[str]:
+    return equivalent_docs(d.doc_id for d in case.reference_docs)
+
+
+def _first_reference_rank(result: CaseResult) -> int | None:
+    references = _references(result.case)
+    return next((n for n, d in enumerate(result.ranked_doc_ids, start=1) if d in references), None)
+
+
+def retrieval_metrics(results: list[CaseResult]) -> dict[str, Any]:
+    """Document hit@k and MRR of a wider search, on answerable questions, overall and per kind."""
+
+    def scores(subset: list[CaseResult]) -> dict[str, float | None]:
+        ranks = [_first_reference_rank(r) for r in subset]
+        hits = {
+            f"retrieval_hit@{k}": _mean([float(rank is not None and rank <= k) for rank in ranks])
+            for k in HIT_AT
+        }
+        return hits | {"retrieval_mrr": _mean([1.0 / rank if rank else 0.0 for rank in ranks])}
+
+    answerable = [r for r in results if r.case.answerable and r.ranked_doc_ids]
+    if not answerable:
+        return {}
+    kinds = sorted({r.case.kind for r in answerable})
+    return scores(answerable) | {
+        "retrieval_by_kind": {kind: scores([r for r in answerable if r.case.kind == kind]) for kind in kinds}
     }
 
 
@@ -165,9 +207,13 @@ def answer_report(results: list[CaseResult], embedder: Embedder, references: Ref
     for lang in ("en", "zh"):
         subset = [r for r in results if r.case.lang == lang]
         if subset:
-            by_lang[lang] = own_metrics(subset) | ragas_metrics(subset, embedder, references)
+            by_lang[lang] = (
+                own_metrics(subset) | ragas_metrics(subset, embedder, references) | retrieval_metrics(subset)
+            )
     return {
-        "overall": own_metrics(results) | ragas_metrics(results, embedder, references),
+        "overall": own_metrics(results)
+        | ragas_metrics(results, embedder, references)
+        | retrieval_metrics(results),
         "by_language": by_lang,
         "latency_ms": latency(results),
         "failures": [failure(r) for r in results if failure(r)],
@@ -196,7 +242,7 @@ def failure(r: CaseResult) -> dict[str, Any] | None:
 
 def case_detail(r: CaseResult) -> dict[str, Any]:
     """One question as the dashboard's drill-down shows it: did retrieval or generation fail?"""
-    references = {d.doc_id for d in r.case.reference_docs}
+    references = _references(r.case)
     return {
         "id": r.case.id,
         "lang": r.case.lang,
@@ -204,7 +250,7 @@ def case_detail(r: CaseResult) -> dict[str, Any]:
         "question": r.case.question,
         "answerable": r.case.answerable,
         "reference_answer": r.case.reference_answer,
-        "reference_docs": sorted(references),
+        "reference_docs": sorted(d.doc_id for d in r.case.reference_docs),
         "answer": r.answer,
         "answer_kind": r.answer_kind,
         "abstained": r.abstained,

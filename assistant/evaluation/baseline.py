@@ -90,6 +90,7 @@ def run_baseline(
                 cited_doc_ids=[],  # the textbook chain does not cite
                 retrieved_doc_ids=[str(d.metadata.get("doc_id", "")) for d in documents],
                 retrieved_texts=[d.page_content for d in documents],
+                ranked_doc_ids=list(dict.fromkeys(str(d.metadata.get("doc_id", "")) for d in documents)),
                 timings_ms={"total": (time.perf_counter() - started) * 1000},
             )
         )

@@ -9,11 +9,10 @@ from functools import lru_cache
 from assistant.domain import Citation, RetrievedChunk
 from assistant.retrieval.keyword import tokenize
 from assistant.stages.extractive import passage_units
+from assistant.stages.figures import numeric_values
 
 # [1], [1, 2], [1][2], 【1】, [source 1], [Source 2]
 _MARKER = re.compile(r"[\[【]\s*(?:source\s*|来源\s*)?(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?\s*[万亿千]?")
-_MULTIPLIERS = {"千": 1_000, "万": 10_000, "亿": 100_000_000}
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
 # Below this share of a sentence's terms found in its cited passages, the sentence is unsupported.
 MIN_TERM_SUPPORT = 0.5
@@ -54,17 +53,6 @@ def cited_numbers(text: str) -> list[int]:
 
 def strip_markers(text: str) -> str:
     return _MARKER.sub("", text)
-
-
-def numeric_values(text: str) -> set[float]:
-    """Every number in ``text`` by value: '¥1,200' -> 1200, '15万' -> 150000, '1.0%' -> 1.0."""
-    values: set[float] = set()
-    for match in _NUMBER.finditer(text):
-        token = match.group().replace(",", "").strip()
-        multiplier = _MULTIPLIERS.get(token[-1], 1)
-        number = float(token.rstrip("千万亿").strip())
-        values.add(round(number * multiplier, 6))
-    return values
 
 
 def check_citations(answer: str, sources: list[RetrievedChunk], question: str) -> CitationCheck:

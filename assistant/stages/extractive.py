@@ -8,24 +8,38 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from assistant.domain import Lang, RetrievedChunk
 from assistant.retrieval.keyword import tokenize
+from assistant.stages.figures import numeric_values
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
+# A question that asks for a figure: an amount, rate, limit, count, duration, time or deadline.
 _QUANTITY_WORDS = re.compile(
-    r"how much|how many|how long|fee|rate|limit|cost|charge|多少|几|费|率|限额|多久|多长"
+    r"how much|how many|how long|how far|how high|how low|how old|how soon|what time|when|deadline|"
+    r"minimum|maximum|least|most|fee|rate|limit|cost|charge|price|interest|earn|age|hours|"
+    r"多少|几|费|率|限额|额度|多久|多长|多大|多高|最低|最高|最多|最少|利息|期限|时间|何时|什么时候|岁"
 )
+# A paragraph that opens with a worked example reads as one unit: its setup restates the customer's
+# situation ("you send ¥80,000 at 18:15 on a Friday"), the sentences after it hold the answer.
+_EXAMPLE_OPENING = re.compile(r"^(?:for example|example|e\.g\.|例如|比如|举例|示例|例：|例:)", re.IGNORECASE)
+_ENDS_QUESTION = re.compile(r"[?？]$")
+_ENDS_LEAD_IN = re.compile(r"[:：]$")
+_MAX_LIST_ITEMS = 6
+_MAX_EXAMPLE_UNITS = 4
+_MAX_ANSWER_CHARS = 900
+_CLOSE_SECOND = 0.6
+_FIGURE_BONUS = 1.0
 
 
-def passage_units(text: str) -> list[str]:
-    """Sentences of prose, and each table row rendered as 'header: value' pairs."""
-    units: list[str] = []
-    header: list[str] | None = None
-    for block in re.split(r"\n\s*\n", text):
-        lines = [line.strip() for line in block.splitlines() if line.strip()]
-        if lines and lines[0].startswith("|"):
-            header = None
+def _block_units(text: str) -> list[list[str]]:
+    """Per paragraph, list or table: its sentences, or its rows rendered as 'header: value' pairs."""
+    blocks: list[list[str]] = []
+    for lines in _blocks(text):
+        if lines[0].startswith("|"):
+            header: list[str] | None = None
+            rows: list[str] = []
             for line in lines:
                 cells = [c.strip() for c in line.strip("|").split("|")]
                 if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
@@ -33,32 +47,50 @@ def passage_units(text: str) -> list[str]:
                 if header is None:
                     header = cells
                     continue
-                pairs = [
-                    f"{h}: {c}" if h and i else c for i, (h, c) in enumerate(zip(header, cells, strict=False))
-                ]
-                units.append("; ".join(p for p in pairs if p))
+                pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False)]
+                rows.append("; ".join(p for p in pairs if p))
+            blocks.append(rows)
             continue
+        units: list[str] = []
         for line in lines:
             units += [
                 s.strip(" -*") for s in _SENTENCE_END.split(line.replace("**", "")) if len(s.strip()) > 3
             ]
-    return units
+        blocks.append(units)
+    return blocks
 
 
-_ENDS_QUESTION = re.compile(r"[?？]$")
-_ENDS_LEAD_IN = re.compile(r"[:：]$")
-_MAX_LIST_ITEMS = 6
-_CLOSE_SECOND = 0.8
+def _blocks(text: str) -> list[list[str]]:
+    """The non-empty lines of each paragraph, list or table."""
+    blocks = [
+        [line.strip() for line in block.splitlines() if line.strip()] for block in re.split(r"\n\s*\n", text)
+    ]
+    return [lines for lines in blocks if lines]
+
+
+def passage_units(text: str) -> list[str]:
+    """Sentences of prose, and each table row rendered as 'header: value' pairs."""
+    return [unit for block in _block_units(text) for unit in block]
 
 
 def answer_units(text: str) -> list[str]:
     """Passage units that can stand alone as an answer.
 
     An FAQ question is kept with the answer that follows it ("How much interest on ¥100,000? At 1.45%
-    you receive ¥1,450"), and a lead-in ending in a colon with the list it introduces, so the quote
-    carries the figures instead of the question or "you must:" alone.
+    you receive ¥1,450"), a lead-in ending in a colon with the list it introduces, and a worked example
+    whole, so the quote carries the figures instead of the question, "you must:" or the example's setup.
     """
-    units = passage_units(text)
+    merged: list[str] = []
+    for block in _block_units(text):
+        if block and _EXAMPLE_OPENING.match(block[0]) and len(block) > 1:
+            merged.append(" ".join(block[:_MAX_EXAMPLE_UNITS]))
+            block = block[_MAX_EXAMPLE_UNITS:]
+        merged += _merge_questions_and_lead_ins(block)
+    # A lead-in or FAQ question at the end of one block introduces the next one.
+    return _merge_questions_and_lead_ins(merged)
+
+
+def _merge_questions_and_lead_ins(units: list[str]) -> list[str]:
     merged: list[str] = []
     i = 0
     while i < len(units):
@@ -76,41 +108,92 @@ def answer_units(text: str) -> list[str]:
     return merged
 
 
-def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int = 3) -> tuple[str, list[int]]:
+@dataclass(frozen=True)
+class _Candidate:
+    source: int  # the [n] of its passage
+    position: int
+    text: str
+    terms: frozenset[str]  # the question's terms in the unit or its passage's heading
+    own_terms: frozenset[str]  # those in the unit itself: a unit needs one to be quoted
+    figures: frozenset[float]  # figures the question did not state itself
+    table_row: bool
+
+
+def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int = 4) -> tuple[str, list[int]]:
     """The best ``max_units`` units, each followed by its [n] marker; also the source numbers used.
 
     Units are scored by the question terms they contain, each weighted by how rare it is among the
     candidate units: in a Platinum card passage "platinum" is everywhere, "annual fee" is what matters.
+    A term of a passage's heading counts for each of its units, so it tells passages apart but not the
+    units inside one. A question asking for a figure prefers units stating one it did not give itself.
+    A unit that adds nothing to those already chosen is left out, and so is a table row that matches
+    no question term the chosen row lacks: the neighbouring row's figure belongs to another entity
+    (the 3-month rate beside the 3-year one asked for).
     """
-    query_terms = set(tokenize(question))
-    wants_quantity = bool(_QUANTITY_WORDS.search(question.lower()))
-    candidates = [
-        (number, position, unit, set(tokenize(unit)))
-        for number, hit in enumerate(sources, start=1)
-        for position, unit in enumerate(answer_units(hit.chunk.text))
-    ]
-    document_frequency: dict[str, int] = {}
-    for *_, terms in candidates:
-        for term in terms & query_terms:
-            document_frequency[term] = document_frequency.get(term, 0) + 1
-    scored: list[tuple[float, int, int, str]] = []
-    for number, position, unit, terms in candidates:
-        overlap = terms & query_terms
-        if not overlap:
-            continue
-        weight = sum(math.log(1 + len(candidates) / document_frequency[t]) for t in overlap)
-        bonus = 0.5 if wants_quantity and re.search(r"\d", unit) else 0.0
+    query_terms = frozenset(tokenize(question))
+    asked_figures = numeric_values(question)
+    wants_figure = bool(_QUANTITY_WORDS.search(question.lower()))
+    candidates = []
+    for number, hit in enumerate(sources, start=1):
+        heading = frozenset(tokenize(hit.chunk.heading_context())) & query_terms
+        rows = set(_table_rows(hit.chunk.text))
+        for position, unit in enumerate(answer_units(hit.chunk.text)):
+            own = frozenset(tokenize(unit)) & query_terms
+            figures = frozenset(numeric_values(unit) - asked_figures)
+            candidates.append(_Candidate(number, position, unit, own | heading, own, figures, unit in rows))
+    frequency: dict[str, int] = {}
+    for candidate in candidates:
+        for term in candidate.terms:
+            frequency[term] = frequency.get(term, 0) + 1
+    weight = {term: math.log(1 + len(candidates) / count) for term, count in frequency.items()}
+
+    def score(candidate: _Candidate) -> float:
+        figure = _FIGURE_BONUS if wants_figure and candidate.figures else 0.0
         # Earlier sources rank higher on ties; very long units read badly as an answer.
-        scored.append((weight + bonus + 0.2 / number - len(unit) / 2000, number, position, unit))
-    ranked = sorted(scored, key=lambda s: s[0], reverse=True)
-    # Beyond the first two, a unit joins only when it matches nearly as well (multi-part questions).
-    best = [s for n, s in enumerate(ranked[:max_units]) if n < 2 or s[0] >= _CLOSE_SECOND * ranked[0][0]]
-    if not best and sources:
-        first = answer_units(sources[0].chunk.text)
-        best = [(0.0, 1, 0, first[0])] if first else []
-    best.sort(key=lambda s: (s[1], s[2]))
-    lines = [f"{unit} [{number}]" for _, number, _, unit in best]
-    return "\n".join(lines), sorted({number for _, number, _, _ in best})
+        return (
+            sum(weight[t] for t in candidate.terms)
+            + figure
+            + 0.2 / candidate.source
+            - len(candidate.text) / 2000
+        )
+
+    ranked = sorted(((score(c), c) for c in candidates if c.own_terms), key=lambda s: -s[0])
+    chosen: list[_Candidate] = []
+    for value, candidate in ranked:
+        if len(chosen) == max_units:
+            break
+        # Beyond the first two, a unit joins only when it matches nearly as well (multi-part questions).
+        if len(chosen) >= 2 and value < _CLOSE_SECOND * ranked[0][0]:
+            break
+        if not _adds_something(candidate, chosen):
+            continue
+        if sum(len(c.text) for c in chosen) + len(candidate.text) > _MAX_ANSWER_CHARS and chosen:
+            continue
+        chosen.append(candidate)
+    if not chosen and candidates:
+        chosen = [min(candidates, key=lambda c: (c.source, c.position))]
+    chosen.sort(key=lambda c: (c.source, c.position))
+    lines = [f"{c.text} [{c.source}]" for c in chosen]
+    return "\n".join(lines), sorted({c.source for c in chosen})
+
+
+def _adds_something(candidate: _Candidate, chosen: list[_Candidate]) -> bool:
+    for other in chosen:
+        same_table = candidate.table_row and other.table_row and candidate.source == other.source
+        if same_table and candidate.terms <= other.terms:
+            return False  # a sibling row matching nothing more: another entity's figure
+    known_terms = frozenset().union(*(c.terms for c in chosen))
+    known_figures = frozenset().union(*(c.figures for c in chosen))
+    return bool(candidate.terms - known_terms or candidate.figures - known_figures or not chosen)
+
+
+def _table_rows(text: str) -> list[str]:
+    return [
+        unit
+        for block, lines in zip(_block_units(text), _blocks(text), strict=True)
+        if lines[0].startswith("|")
+        for unit in block
+    ]
 
 
 def extractive_preamble(lang: Lang) -> str:

@@ -11,7 +11,7 @@ from assistant.guard.output import output_violation
 from assistant.ingest.loaders import load_document
 from assistant.recommend.catalog import Catalog, level
 from assistant.recommend.store import DEMO_CUSTOMERS, read_profiles
-from assistant.stages.citations import numeric_values
+from assistant.stages.figures import numeric_values
 
 CATALOG = Catalog.load(PROJECT_ROOT / "knowledge" / "catalog")
 DOCS = PROJECT_ROOT / "knowledge" / "docs"

@@ -1,7 +1,8 @@
 from datetime import date
 
 from assistant.domain import Chunk, RetrievedChunk
-from assistant.stages.citations import attribute_uncited, check_citations, cited_numbers, numeric_values
+from assistant.stages.citations import attribute_uncited, check_citations, cited_numbers
+from assistant.stages.figures import numeric_values
 
 
 def hit(

@@ -1,0 +1,85 @@
+"""Extractive answers quote the unit that holds the asked figure, for the asked entity, and no other."""
+
+from datetime import date
+
+from assistant.domain import Chunk, RetrievedChunk
+from assistant.stages.extractive import answer_units, extract_answer
+
+
+def hit(text: str, title: str, section: str, doc_id: str = "doc-en") -> RetrievedChunk:
+    chunk = Chunk(
+        chunk_id=f"{doc_id}#{section}",
+        doc_id=doc_id,
+        title=title,
+        section=section,
+        text=text,
+        lang="en",
+        version=1,
+        effective_date=date(2026, 1, 1),
+        status="approved",
+    )
+    return RetrievedChunk(chunk=chunk, fused_score=0.1)
+
+
+RATES = hit(
+    "| Term | Interest rate |\n|---|---|\n| 3 months | 1.05% |\n| 1 year | 1.45% |\n| 3 years | 1.85% |",
+    "Term Deposits",
+    "Standard term deposit rates",
+)
+
+
+def test_the_asked_row_is_quoted_without_its_neighbours() -> None:
+    answer, used = extract_answer("What rate do you pay on a 3 year deposit?", [RATES])
+    assert "Term: 3 years; Interest rate: 1.85%" in answer
+    assert "1.05%" not in answer and "1.45%" not in answer
+    assert used == [1]
+
+
+def test_a_worked_example_is_quoted_with_its_outcome_not_only_its_setup() -> None:
+    transfers = hit(
+        "Example: you send ¥80,000 to another bank at 18:15 on a Friday. Because it is over ¥50,000, "
+        "it is processed on Monday from 8:30 and normally arrives by 10:30.\n\n"
+        "I sent money to the wrong account. Call us at once.",
+        "Domestic Transfers",
+        "How long a domestic transfer takes",
+    )
+    answer, _ = extract_answer(
+        "I sent 80,000 to another bank at 6:15pm on Friday. When will it arrive?", [transfers]
+    )
+    assert "10:30" in answer and "8:30" in answer
+
+
+def test_a_term_every_unit_shares_through_the_heading_does_not_pick_the_unit() -> None:
+    minimum = hit(
+        "| Statement balance | Minimum payment |\n|---|---|\n| ¥8,000 | ¥800 |\n| ¥600 | ¥100 |\n\n"
+        "Paying the minimum avoids the late payment fee, but revolving credit interest is still charged.",
+        "Credit Card Terms",
+        "Minimum payment",
+    )
+    answer, _ = extract_answer(
+        "My credit card statement is only 600 yuan. What's the minimum I have to pay?", [minimum]
+    )
+    assert "Statement balance: ¥600; Minimum payment: ¥100" in answer
+    assert "¥800" not in answer
+
+
+def test_a_comparison_quotes_both_sides_from_their_own_passages() -> None:
+    gold = hit(
+        "Gold main cardholders get 2 free airport lounge visits per year.",
+        "Gold Credit Card",
+        "Travel",
+        "gold-en",
+    )
+    platinum = hit(
+        "Platinum main cardholders get 6 free airport lounge visits per year.",
+        "Platinum Credit Card",
+        "Travel",
+        "plat-en",
+    )
+    answer, used = extract_answer("How many free lounge visits with Gold versus Platinum?", [gold, platinum])
+    assert "2 free" in answer and "6 free" in answer and used == [1, 2]
+
+
+def test_a_worked_example_paragraph_is_one_unit() -> None:
+    units = answer_units("Example: you spend ¥4,000 a month. You earn 200 points a month, or 2,400 a year.")
+    assert units == ["Example: you spend ¥4,000 a month. You earn 200 points a month, or 2,400 a year."]
