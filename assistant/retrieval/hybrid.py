@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.domain import Chunk, Lang, RetrievedChunk
 from assistant.retrieval.embedder import Embedder
@@ -30,11 +30,15 @@ class RetrievalSignals(BaseModel):
 
 
 class RetrievalResult(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     chunks: list[RetrievedChunk]
     signals: RetrievalSignals = RetrievalSignals()
     cross_lingual: bool = False
     keyword_only: bool = False  # the vector store was unreachable: BM25 results only
     timings_ms: dict[str, float] = {}
+    # The embedding the passages were found with: the answer stage weighs each sentence against it.
+    query_vector: np.ndarray | None = Field(default=None, exclude=True, repr=False)
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int) -> dict[str, float]:
@@ -102,6 +106,7 @@ class HybridRetriever:
             result.cross_lingual = True
             result.keyword_only = result.keyword_only or keyword_only
         result.timings_ms = timings
+        result.query_vector = vector
         return result
 
     def _search(

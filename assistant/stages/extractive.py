@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assistant.domain import Lang, RetrievedChunk
@@ -31,6 +32,11 @@ _MAX_EXAMPLE_UNITS = 4
 _MAX_ANSWER_CHARS = 900
 _CLOSE_SECOND = 0.6
 _FIGURE_BONUS = 1.0
+# Units within this much of the closest unit's embedding similarity get up to one term's worth of
+# score; within the narrower band a unit qualifies even when it shares no word with the question.
+_DENSE_WINDOW = 0.1
+_DENSE_WEIGHT = 10.0
+_DENSE_QUALIFIES = 0.05
 
 
 def _block_units(text: str) -> list[list[str]]:
@@ -119,7 +125,12 @@ class _Candidate:
     table_row: bool
 
 
-def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int = 4) -> tuple[str, list[int]]:
+def extract_answer(
+    question: str,
+    sources: list[RetrievedChunk],
+    max_units: int = 4,
+    unit_similarity: Mapping[str, float] | None = None,
+) -> tuple[str, list[int]]:
     """The best ``max_units`` units, each followed by its [n] marker; also the source numbers used.
 
     Units are scored by the question terms they contain, each weighted by how rare it is among the
@@ -128,7 +139,8 @@ def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int 
     units inside one. A question asking for a figure prefers units stating one it did not give itself.
     A unit that adds nothing to those already chosen is left out, and so is a table row that matches
     no question term the chosen row lacks: the neighbouring row's figure belongs to another entity
-    (the 3-month rate beside the 3-year one asked for).
+    (the 3-month rate beside the 3-year one asked for). ``unit_similarity`` (the question's embedding
+    similarity to each unit, by text) adds meaning to the words: "sit unused" finds "dormant".
     """
     query_terms = frozenset(tokenize(question))
     asked_figures = numeric_values(question)
@@ -146,6 +158,11 @@ def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int 
         for term in candidate.terms:
             frequency[term] = frequency.get(term, 0) + 1
     weight = {term: math.log(1 + len(candidates) / count) for term, count in frequency.items()}
+    similarity = unit_similarity or {}
+    closest = max((similarity.get(c.text, -1.0) for c in candidates), default=-1.0)
+
+    def closeness(candidate: _Candidate) -> float:
+        return similarity.get(candidate.text, -math.inf) - (closest - _DENSE_WINDOW)
 
     def score(candidate: _Candidate) -> float:
         figure = _FIGURE_BONUS if wants_figure and candidate.figures else 0.0
@@ -153,11 +170,19 @@ def extract_answer(question: str, sources: list[RetrievedChunk], max_units: int 
         return (
             sum(weight[t] for t in candidate.terms)
             + figure
+            + _DENSE_WEIGHT * max(0.0, closeness(candidate))
             + 0.2 / candidate.source
             - len(candidate.text) / 2000
         )
 
-    ranked = sorted(((score(c), c) for c in candidates if c.own_terms), key=lambda s: -s[0])
+    ranked = sorted(
+        (
+            (score(c), c)
+            for c in candidates
+            if c.own_terms or closeness(c) >= _DENSE_WINDOW - _DENSE_QUALIFIES
+        ),
+        key=lambda s: -s[0],
+    )
     chosen: list[_Candidate] = []
     for value, candidate in ranked:
         if len(chosen) == max_units:

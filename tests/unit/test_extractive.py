@@ -83,3 +83,24 @@ def test_a_comparison_quotes_both_sides_from_their_own_passages() -> None:
 def test_a_worked_example_paragraph_is_one_unit() -> None:
     units = answer_units("Example: you spend ¥4,000 a month. You earn 200 points a month, or 2,400 a year.")
     assert units == ["Example: you spend ¥4,000 a month. You earn 200 points a month, or 2,400 a year."]
+
+
+DORMANCY = hit(
+    "After 12 months with no customer-initiated transaction the account becomes dormant.\n\n"
+    "A dormant account blocks card payments.\n\n"
+    "Your current account statement is free in the app.",
+    "Current Account",
+    "Dormant accounts",
+)
+
+
+def test_the_unit_closest_in_meaning_is_quoted_when_the_customer_uses_other_words() -> None:
+    """ "never touch" shares no word with "no customer-initiated transaction": the embedding similarity
+    of each unit to the question (here given directly) picks the sentence with the answer."""
+    question = "What happens to an account I never touch?"
+    units = answer_units(DORMANCY.chunk.text)
+    words_only, _ = extract_answer(question, [DORMANCY], max_units=1)
+    assert "12 months" not in words_only  # every unit shares only "account"; the shortest one wins
+    similarity = {unit: (0.91 if "12 months" in unit else 0.84) for unit in units}
+    with_meaning, _ = extract_answer(question, [DORMANCY], max_units=1, unit_similarity=similarity)
+    assert "12 months" in with_meaning
