@@ -16,6 +16,13 @@ _MARKER = re.compile(r"[\[【]\s*(?:source\s*|来源\s*)?(\d+(?:\s*[,，、]\s*\
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
 # Below this share of a sentence's terms found in its cited passages, the sentence is unsupported.
 MIN_TERM_SUPPORT = 0.5
+# A negative or yes/no claim needs one sentence or row of a cited passage with this share of its terms.
+MIN_CLAIM_SUPPORT = 0.6
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|none|without|cannot|free|waived|exempt)\b|n't|[不没无免未非]", re.IGNORECASE
+)
+# Words that only say yes or no: a sentence of these and the question's own terms claims nothing new.
+_YES_NO_WORDS = frozenset({"yes", "no", "not", "是", "否", "不", "没有", "可以", "不能", "不可以"})
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class CitationCheck:
     unsupported_numbers: list[str]
     unsupported_sentences: list[str]
     misplaced_numbers: list[str] = field(default_factory=list)
+    unsupported_claims: list[str] = field(default_factory=list)
 
     @property
     def grounded(self) -> bool:
@@ -41,6 +49,8 @@ class CitationCheck:
             return f"{len(self.unsupported_sentences)} sentence(s) not supported by the cited sources"
         if self.misplaced_numbers:
             return f"numbers from the wrong row or sentence of the source: {self.misplaced_numbers}"
+        if self.unsupported_claims:
+            return f"{len(self.unsupported_claims)} yes/no or negative claim(s) no cited sentence makes"
         return None
 
 
@@ -72,6 +82,7 @@ def check_citations(answer: str, sources: list[RetrievedChunk], question: str) -
         unsupported_numbers=unsupported,
         unsupported_sentences=_unsupported_sentences(answer, sources, question, valid),
         misplaced_numbers=_misplaced_numbers(answer, sources, question, valid),
+        unsupported_claims=_unsupported_claims(answer, sources, question, valid),
     )
 
 
@@ -137,6 +148,47 @@ def _unsupported_sentences(
         if missing_subject or len(terms & available) / len(terms) < MIN_TERM_SUPPORT:
             failures.append(sentence)
     return failures
+
+
+def _unsupported_claims(
+    answer: str, sources: list[RetrievedChunk], question: str, cited: list[int]
+) -> list[str]:
+    """Negative and yes/no claims must be made by one sentence or table row of a cited passage, with
+    the same polarity and the question's terms it uses: "信用卡纸质账单不收费 [1]" passed the term check
+    because the current account's passage has 纸质对账单 in one place and 不 in another, but no unit
+    says credit card paper statements are free. A yes/no answer that only echoes the question's terms
+    ("No, it doesn't") must be backed the same way."""
+    question_terms = set(tokenize(question))
+    failures = []
+    for sentence in filter(None, (s.strip() for s in _SENTENCE.split(answer))):
+        body = strip_markers(sentence)
+        terms = set(tokenize(body))
+        negated = bool(_NEGATION.search(body))
+        yes_no = terms <= question_terms | _YES_NO_WORDS
+        if not terms or not (negated or yes_no):
+            continue
+        numbers = [n for n in cited_numbers(sentence) if 1 <= n <= len(sources)] or cited
+        asked = terms & question_terms
+        if not any(
+            asked <= unit_terms
+            and len(terms & unit_terms) >= MIN_CLAIM_SUPPORT * len(terms)
+            and (unit_negated or not negated)
+            and (unit_negated == negated or not yes_no)
+            for unit_terms, unit_negated in _claim_units([sources[n - 1] for n in numbers])
+        ):
+            failures.append(sentence)
+    return failures
+
+
+def _claim_units(hits: list[RetrievedChunk]) -> list[tuple[frozenset[str], bool]]:
+    """Each sentence or row of the passages with its heading's terms, and whether it negates."""
+    units = []
+    for hit in hits:
+        heading = _terms(hit.chunk.heading_context())
+        units += [
+            (_terms(unit) | heading, bool(_NEGATION.search(unit))) for unit in passage_units(hit.chunk.text)
+        ]
+    return units
 
 
 def _misplaced_numbers(

@@ -101,3 +101,45 @@ def test_a_number_from_the_wrong_row_of_the_cited_table_fails():
     assert wrong.misplaced_numbers == ["300"] and "wrong row" in (wrong.failure() or "")
     right = check_citations("白金卡主卡年费为1,200元 [1]。", [FEE_TABLE_ZH], question)
     assert right.failure() is None
+
+
+STATEMENTS_ZH = hit(
+    "电子对账单免费，纸质对账单每份收费¥5。\n\n信用卡还款不收取手续费。",
+    title="活期结算账户",
+    section="费用",
+    doc_id="current-account-zh",
+)
+
+
+def test_a_negative_claim_assembled_from_scattered_words_fails():
+    """The bundled model's "信用卡纸质账单不收费 [1]": every term is somewhere in the passage, but no
+    sentence of it says credit card paper statements are free."""
+    check = check_citations("信用卡纸质账单不收费 [1]。", [STATEMENTS_ZH], "信用卡纸质账单要收费吗？")
+    assert check.unsupported_sentences == []  # the passage-wide term check alone lets it through
+    assert check.unsupported_claims and "yes/no or negative" in (check.failure() or "")
+
+
+def test_a_yes_no_answer_needs_a_unit_with_the_same_polarity():
+    abroad = hit(
+        "Yes, you can use the Classic card abroad; a 1.5% foreign transaction fee applies.",
+        title="Classic Credit Card",
+        doc_id="cc-classic-en",
+    )
+    question = "Can I use the Classic card abroad?"
+    assert check_citations(
+        "No, you can't use the Classic card abroad [1].", [abroad], question
+    ).unsupported_claims
+    assert (
+        check_citations("Yes, you can use the Classic card abroad [1].", [abroad], question).failure() is None
+    )
+
+
+def test_a_negative_claim_that_a_cited_sentence_makes_passes():
+    exemption = hit(
+        "Customers aged 60 or over are exempt from the ¥10 monthly management fee.",
+        title="Current Account",
+        doc_id="current-account-en",
+    )
+    answer = "Customers aged 60 or over are exempt from the ¥10 monthly management fee [1]."
+    check = check_citations(answer, [exemption], "I'm 61, do I pay the monthly fee?")
+    assert check.unsupported_claims == [] and check.failure() is None
