@@ -42,6 +42,7 @@ from assistant.stages.answer import Answerer
 from assistant.stages.guard import InputGuard, RateLimiter
 from assistant.stages.handoff import HandoffStage
 from assistant.stages.understand import UnderstandStage
+from assistant.stages.unit_vectors import UnitVectors
 from assistant.storage.database import open_database
 from assistant.storage.migrations import migrate
 from assistant.storage.turn_log import TurnLog
@@ -150,6 +151,7 @@ class Services:
                 if self.settings.answerability_check
                 else None
             ),
+            unit_vectors=UnitVectors(self.embedder),
         )
 
     @cached_property

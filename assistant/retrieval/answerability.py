@@ -1,12 +1,18 @@
-"""Can the retrieved passages answer the question? A small logistic model over retrieval signals.
+"""Can the retrieved passages answer the question? A small logistic model over retrieval signals
+and the question's embedding.
 
 A question near the knowledge base but asking for a detail it never states ("a 4-year term deposit"
 when the table stops at 3 and 5) retrieves passages as similar as a real match, so one similarity
 floor either lets those through or turns good questions away. The model weighs the dense similarity,
-how clearly one document wins, the BM25 score and how much of the question the kept passages cover.
-It is trained by evals/train_answerability.py on evals/datasets/answerability/train.jsonl (never on the
-evaluation questions); a threshold per language ships with the weights, set on cross-validated training
-predictions for a bounded share of wrongly abstained answerable questions.
+how clearly one document wins, the BM25 score, how much of the question the kept passages cover, and
+the question's own embedding: what kind of thing it asks for (today's rate, another bank's fee, a
+product variant, the customer's own data), learnt from questions about this knowledge base. That last
+part is specific to the documents it was trained with: retrain (`make train-answerability`, with
+questions about the new documents added to the training set) when the knowledge base changes its
+coverage, or a new topic's questions may be held back.
+It is trained by evals/train_answerability.py on evals/datasets/answerability/train*.jsonl (never on
+the evaluation questions); a threshold per language ships with the weights, set on cross-validated
+training predictions for a bounded share of wrongly abstained answerable questions.
 """
 
 from __future__ import annotations
@@ -15,30 +21,34 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 
 from assistant.domain import Lang
 from assistant.retrieval.hybrid import RetrievalSignals
 
 MODEL_PATH = Path(__file__).with_name("models") / "answerability.json"
+# The retrieval signals, then each dimension of the question's embedding.
 FEATURES = ("best_dense_similarity", "document_margin", "log_best_bm25", "term_coverage", "chinese")
 
 
-def feature_vector(signals: RetrievalSignals, lang: Lang) -> list[float]:
+def feature_vector(signals: RetrievalSignals, lang: Lang, question_vector: np.ndarray) -> list[float]:
     return [
         signals.best_dense_similarity,
         signals.document_margin,
         math.log1p(signals.best_bm25),
         signals.term_coverage,
         1.0 if lang == "zh" else 0.0,
+        *(float(x) for x in question_vector),
     ]
 
 
 class AnswerabilityModel(BaseModel):
     """Standardised logistic regression: P(the sources cannot answer) from the retrieval signals."""
 
-    embedder: str  # the signals' similarities are on this embedder's scale
+    embedder: str  # the signals' similarities are on this embedder's scale, the embedding is its own
     features: list[str]
+    embedding_dims: int
     mean: list[float]
     scale: list[float]
     weights: list[float]
@@ -60,14 +70,17 @@ class AnswerabilityModel(BaseModel):
         model = cls.load(path)
         return model if model.embedder == embedder else None
 
-    def unanswerable_probability(self, signals: RetrievalSignals, lang: Lang) -> float:
-        values = feature_vector(signals, lang)
-        z = self.bias + sum(
-            w * (x - m) / s for w, x, m, s in zip(self.weights, values, self.mean, self.scale, strict=True)
-        )
+    def unanswerable_probability(
+        self, signals: RetrievalSignals, lang: Lang, question_vector: np.ndarray
+    ) -> float:
+        if len(question_vector) != self.embedding_dims:
+            raise ValueError(f"expected a {self.embedding_dims}-dimensional question embedding")
+        values = np.asarray(feature_vector(signals, lang, question_vector))
+        standardised = (values - np.asarray(self.mean)) / np.asarray(self.scale)
+        z = self.bias + float(standardised @ np.asarray(self.weights))
         return 1.0 / (1.0 + math.exp(-z))
 
-    def should_abstain(self, signals: RetrievalSignals, lang: Lang) -> bool:
+    def should_abstain(self, signals: RetrievalSignals, lang: Lang, question_vector: np.ndarray) -> bool:
         if signals.term_coverage >= self.full_coverage:
             return False
-        return self.unanswerable_probability(signals, lang) > self.thresholds[lang]
+        return self.unanswerable_probability(signals, lang, question_vector) > self.thresholds[lang]

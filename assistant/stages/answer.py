@@ -30,6 +30,7 @@ from assistant.retrieval.hybrid import RetrievalResult
 from assistant.stages.citations import attribute_uncited, check_citations, to_citation
 from assistant.stages.extractive import extract_answer, extractive_preamble
 from assistant.stages.own_data import asks_for_own_account_data, own_data_text
+from assistant.stages.unit_vectors import UnitVectors
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +102,10 @@ class Answerer:
         min_dense_similarity: float,
         max_source_chars: int = 6000,
         answerability: AnswerabilityModel | None = None,
+        unit_vectors: UnitVectors | None = None,
     ) -> None:
         self.answerability = answerability
+        self.unit_vectors = unit_vectors
         self.max_source_chars = max_source_chars
         self.chat_model = chat_model
         self.prompt = prompt
@@ -133,8 +136,10 @@ class Answerer:
             return False
         if retrieval.signals.best_dense_similarity < self.min_dense_similarity:
             return True
-        return self.answerability is not None and self.answerability.should_abstain(
-            retrieval.signals, request.lang
+        return (
+            self.answerability is not None
+            and retrieval.query_vector is not None
+            and self.answerability.should_abstain(retrieval.signals, request.lang, retrieval.query_vector)
         )
 
     def _generate(self, request: AnswerRequest, sources: list[RetrievedChunk]) -> Iterator[AnswerEvent]:
@@ -192,7 +197,13 @@ class Answerer:
     def _extractive(
         self, request: AnswerRequest, sources: list[RetrievedChunk], reason: str | None
     ) -> Answer:
-        body, numbers = extract_answer(_search_text(request), sources)
+        vector = request.retrieval.query_vector
+        similarity = (
+            self.unit_vectors.similarities(vector, sources)
+            if self.unit_vectors is not None and vector is not None
+            else None
+        )
+        body, numbers = extract_answer(_search_text(request), sources, unit_similarity=similarity)
         if not body:
             return self._abstain(request.lang, reason or "nothing to quote")
         text = extractive_preamble(request.lang) + body

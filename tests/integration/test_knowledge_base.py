@@ -86,9 +86,11 @@ def test_answerability_check_holds_back_questions_the_documents_do_not_answer(kb
         ("定期存款提前支取利息怎么算？", "zh"),
     ]
     for question, lang in unanswerable + answerable:
-        signals = kb_services.retriever.retrieve(question, lang=lang).signals
+        retrieval = kb_services.retriever.retrieve(question, lang=lang)
+        signals = retrieval.signals
         assert 0 < signals.term_coverage <= 1 and signals.best_dense_similarity > 0.5
-        held_back = answerer.answerability.should_abstain(signals, lang)  # type: ignore[arg-type]
+        assert retrieval.query_vector is not None
+        held_back = answerer.answerability.should_abstain(signals, lang, retrieval.query_vector)  # type: ignore[arg-type]
         assert held_back == ((question, lang) in unanswerable), (question, signals)
 
 
