@@ -15,16 +15,26 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from tqdm import tqdm
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.container import Services
-from assistant.retrieval.answerability import FEATURES, MODEL_PATH, AnswerabilityModel, feature_vector
+from assistant.domain import Lang
+from assistant.retrieval.answerability import (
+    FEATURES,
+    MODEL_PATH,
+    NEIGHBOURS_FILE,
+    AnswerabilityModel,
+    TrainingQuestions,
+    feature_vector,
+)
+from assistant.retrieval.hybrid import RetrievalSignals
 
 # Every question term found in the passages kept: the detail is there to quote, whatever the scores say
 # ("foreign transaction fee abroad?" scores low on similarity because three documents mention fees).
@@ -33,21 +43,64 @@ FULL_COVERAGE = 0.9
 DATASETS = sorted((PROJECT_ROOT / "evals" / "datasets" / "answerability").glob("train*.jsonl"))
 
 
-def signals_table(services: Services) -> tuple[np.ndarray, np.ndarray, list[str]]:
+NEIGHBOURS = 3
+
+
+@dataclass
+class Retrieved:
+    signals: list[RetrievalSignals]
+    vectors: np.ndarray
+    labels: np.ndarray  # 1: unanswerable
+    langs: list[Lang]
+
+    def features(self, rows: np.ndarray, questions: TrainingQuestions, leave_out: bool) -> np.ndarray:
+        """Feature rows for ``rows``; ``leave_out``: they are among ``questions`` in the same order."""
+        return np.array(
+            [
+                feature_vector(
+                    self.signals[row],
+                    self.langs[row],
+                    self.vectors[row],
+                    questions.nearness(self.vectors[row], position if leave_out else None),
+                )
+                for position, row in enumerate(rows)
+            ]
+        )
+
+    def questions(self, rows: np.ndarray) -> TrainingQuestions:
+        return TrainingQuestions(self.vectors[rows], self.labels[rows] == 1, NEIGHBOURS)
+
+
+def retrieve_all(services: Services) -> Retrieved:
     rows = [
         json.loads(line)
         for dataset in DATASETS
         for line in dataset.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    features, labels, langs = [], [], []
+    signals, vectors = [], []
     for row in tqdm(rows, desc="retrieving"):
         result = services.retriever.retrieve(row["question"], lang=row["lang"])
         assert result.query_vector is not None
-        features.append(feature_vector(result.signals, row["lang"], result.query_vector))
-        labels.append(0 if row["answerable"] else 1)
-        langs.append(row["lang"])
-    return np.array(features), np.array(labels), langs
+        signals.append(result.signals)
+        vectors.append(result.query_vector)
+    labels = np.array([0 if row["answerable"] else 1 for row in rows])
+    return Retrieved(signals, np.stack(vectors), labels, [row["lang"] for row in rows])
+
+
+def cross_validated(data: Retrieved, regularisation: float) -> np.ndarray:
+    """Out-of-fold P(unanswerable): each fold's nearness features look only at the other folds."""
+    predicted = np.zeros(len(data.labels))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=13)
+    for train, test in folds.split(data.vectors, data.labels):
+        questions = data.questions(train)
+        x_train = data.features(train, questions, leave_out=True)
+        x_test = data.features(test, questions, leave_out=False)
+        mean, scale = x_train.mean(axis=0), x_train.std(axis=0) + 1e-9
+        model = LogisticRegression(C=regularisation, class_weight="balanced", max_iter=3000)
+        model.fit((x_train - mean) / scale, data.labels[train])
+        predicted[test] = model.predict_proba((x_test - mean) / scale)[:, 1]
+    return predicted
 
 
 def main() -> None:
@@ -60,13 +113,13 @@ def main() -> None:
 
     services = Services(Settings())
     services.ensure_knowledge_indexed()
-    x, y, langs = signals_table(services)
+    data = retrieve_all(services)
+    y, langs, everyone = data.labels, data.langs, np.arange(len(data.labels))
+    predicted = cross_validated(data, args.regularisation)
+    x = data.features(everyone, data.questions(everyone), leave_out=True)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    standardised = (x - mean) / scale
     model = LogisticRegression(C=args.regularisation, class_weight="balanced", max_iter=3000)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=13)
-    predicted = cross_val_predict(model, standardised, y, cv=folds, method="predict_proba")[:, 1]
-    model.fit(standardised, y)
+    model.fit((x - mean) / scale, y)
 
     training = {"questions": float(len(y)), "cv_auc": round(float(roc_auc_score(y, predicted)), 4)}
     thresholds: dict[str, float] = {}
@@ -95,10 +148,14 @@ def main() -> None:
         bias=round(float(model.intercept_[0]), 6),
         thresholds=thresholds,
         full_coverage=FULL_COVERAGE,
+        neighbours=NEIGHBOURS,
         training=training,
     )
     MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
     MODEL_PATH.write_text(trained.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    np.savez_compressed(
+        MODEL_PATH.with_name(NEIGHBOURS_FILE), vectors=data.vectors.astype(np.float16), unanswerable=y == 1
+    )
     print(json.dumps(training, indent=2))
     print(f"wrote {MODEL_PATH.relative_to(PROJECT_ROOT)}")
 

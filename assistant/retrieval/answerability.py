@@ -22,23 +22,58 @@ import math
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from assistant.domain import Lang
 from assistant.retrieval.hybrid import RetrievalSignals
 
 MODEL_PATH = Path(__file__).with_name("models") / "answerability.json"
-# The retrieval signals, then each dimension of the question's embedding.
-FEATURES = ("best_dense_similarity", "document_margin", "log_best_bm25", "term_coverage", "chinese")
+# The training questions' embeddings and labels, beside the model: the nearest ones are features.
+NEIGHBOURS_FILE = "answerability_neighbours.npz"
+# The retrieval signals, how close the nearest answerable and unanswerable training questions are,
+# then each dimension of the question's embedding.
+FEATURES = (
+    "best_dense_similarity",
+    "document_margin",
+    "log_best_bm25",
+    "term_coverage",
+    "chinese",
+    "near_answerable",
+    "near_unanswerable",
+    "nearer_unanswerable",
+)
 
 
-def feature_vector(signals: RetrievalSignals, lang: Lang, question_vector: np.ndarray) -> list[float]:
+class TrainingQuestions:
+    """The embeddings of the questions the model was trained on, and which of them were unanswerable."""
+
+    def __init__(self, vectors: np.ndarray, unanswerable: np.ndarray, neighbours: int) -> None:
+        self.vectors = vectors.astype(np.float32)
+        self.unanswerable = unanswerable.astype(bool)
+        self.neighbours = neighbours
+
+    def nearness(self, question_vector: np.ndarray, leave_out: int | None = None) -> list[float]:
+        """Mean similarity of the nearest answerable and unanswerable questions, and their difference.
+
+        ``leave_out``: the question's own row, when it is itself a training question."""
+        similarity = self.vectors @ question_vector.astype(np.float32)
+        if leave_out is not None:
+            similarity[leave_out] = -np.inf
+        answerable = float(np.sort(similarity[~self.unanswerable])[-self.neighbours :].mean())
+        unanswerable = float(np.sort(similarity[self.unanswerable])[-self.neighbours :].mean())
+        return [answerable, unanswerable, unanswerable - answerable]
+
+
+def feature_vector(
+    signals: RetrievalSignals, lang: Lang, question_vector: np.ndarray, nearness: list[float]
+) -> list[float]:
     return [
         signals.best_dense_similarity,
         signals.document_margin,
         math.log1p(signals.best_bm25),
         signals.term_coverage,
         1.0 if lang == "zh" else 0.0,
+        *nearness,
         *(float(x) for x in question_vector),
     ]
 
@@ -55,13 +90,17 @@ class AnswerabilityModel(BaseModel):
     bias: float
     thresholds: dict[str, float]  # per language: abstain when P(unanswerable) is above it
     full_coverage: float  # at or above this term coverage the passages hold every term: never abstain
+    neighbours: int  # how many nearest training questions of each kind the nearness features average
     training: dict[str, float] = {}
+    _questions: TrainingQuestions | None = PrivateAttr(default=None)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> AnswerabilityModel:
         model = cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
         if tuple(model.features) != FEATURES:
             raise ValueError(f"{path} was trained on features {model.features}, expected {list(FEATURES)}")
+        with np.load(path.with_name(NEIGHBOURS_FILE)) as stored:
+            model._questions = TrainingQuestions(stored["vectors"], stored["unanswerable"], model.neighbours)
         return model
 
     @classmethod
@@ -75,7 +114,10 @@ class AnswerabilityModel(BaseModel):
     ) -> float:
         if len(question_vector) != self.embedding_dims:
             raise ValueError(f"expected a {self.embedding_dims}-dimensional question embedding")
-        values = np.asarray(feature_vector(signals, lang, question_vector))
+        if self._questions is None:
+            raise ValueError("the training questions were not loaded: use AnswerabilityModel.load")
+        nearness = self._questions.nearness(question_vector)
+        values = np.asarray(feature_vector(signals, lang, question_vector, nearness))
         standardised = (values - np.asarray(self.mean)) / np.asarray(self.scale)
         z = self.bias + float(standardised @ np.asarray(self.weights))
         return 1.0 / (1.0 + math.exp(-z))
