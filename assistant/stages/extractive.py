@@ -30,7 +30,10 @@ _ENDS_LEAD_IN = re.compile(r"[:：]$")
 _MAX_LIST_ITEMS = 6
 _MAX_EXAMPLE_UNITS = 4
 _MAX_ANSWER_CHARS = 900
-_CLOSE_SECOND = 0.6
+# Beyond the first two units, one joins when it scores at least this share of the best (the second part
+# of a multi-part question, the other product of a comparison). 0.6 -> 0.4 and four -> five units: figures
+# right on the 180 set 0.79 -> 0.84 (EN), held-out 0.74 -> 0.82 (ZH); answers about 25% longer.
+_CLOSE_SECOND = 0.4
 _FIGURE_BONUS = 1.0
 # Units within this much of the closest unit's embedding similarity get up to one term's worth of
 # score; within the narrower band a unit qualifies even when it shares no word with the question.
@@ -128,7 +131,7 @@ class _Candidate:
 def extract_answer(
     question: str,
     sources: list[RetrievedChunk],
-    max_units: int = 4,
+    max_units: int = 5,
     unit_similarity: Mapping[str, float] | None = None,
 ) -> tuple[str, list[int]]:
     """The best ``max_units`` units, each followed by its [n] marker; also the source numbers used.
@@ -187,7 +190,6 @@ def extract_answer(
     for value, candidate in ranked:
         if len(chosen) == max_units:
             break
-        # Beyond the first two, a unit joins only when it matches nearly as well (multi-part questions).
         if len(chosen) >= 2 and value < _CLOSE_SECOND * ranked[0][0]:
             break
         if not _adds_something(candidate, chosen):
