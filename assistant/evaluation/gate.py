@@ -13,6 +13,7 @@ def gate_failures(report: dict[str, Any], thresholds_path: Path) -> list[str]:
     thresholds = yaml.safe_load(thresholds_path.read_text(encoding="utf-8"))
     sections = {
         "answer_quality": report.get("answer_quality", {}).get("overall", {}),
+        "answer_quality_heldout": report.get("answer_quality_heldout", {}).get("overall", {}),
         "handoff": report.get("handoff", {}).get("all", {}),
         "understanding": {
             "intent_accuracy": report.get("understanding", {}).get("intent", {}).get("accuracy"),

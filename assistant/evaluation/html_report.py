@@ -411,6 +411,29 @@ def _failures(report: Mapping[str, Any]) -> str:
     return _section("Failures", _caption(f"{len(failures)} failed questions."), _table(keys, rows))
 
 
+def _heldout(report: Mapping[str, Any]) -> str:
+    """The held-out answer set (nothing tuned on it) beside the development set, per language."""
+    heldout = _dict(report.get("answer_quality_heldout"))
+    if not heldout:
+        return ""
+    development = _dict(_dict(report.get("answer_quality")).get("by_language"))
+    by_language = _dict(heldout.get("by_language"))
+    langs = [lang for lang in ("en", "zh") if lang in by_language]
+    metrics = [name for name, value in _dict(heldout.get("overall")).items() if _is_number(value)]
+    header = ["metric", *[f"held-out {lang}" for lang in langs], *[f"development {lang}" for lang in langs]]
+    rows = [
+        [
+            _td(name),
+            *[_td(_dict(by_language[lang]).get(name)) for lang in langs],
+            *[_td(_dict(development.get(lang)).get(name)) for lang in langs],
+        ]
+        for name in metrics
+    ]
+    return _section(
+        "Held-out answer set", _caption(str(heldout.get("description", ""))), _table(header, rows)
+    )
+
+
 # ---------------------------------------------------------------- entry points
 
 
@@ -421,6 +444,7 @@ def render_html(report: dict[str, Any], previous: dict[str, Any] | None = None) 
             _header(report, previous),
             _summary(report, previous),
             _by_language(report),
+            _heldout(report),
             _understanding(report),
             _handoff(report),
             _latency(report),

@@ -28,6 +28,10 @@ from assistant.retrieval.index import ChromaIndex
 
 DATASETS = PROJECT_ROOT / "evals" / "datasets"
 Advance = Callable[[str], None]
+HELDOUT_DESCRIPTION = (
+    "evals/datasets/answers/heldout.jsonl: written from the knowledge base alone by an author who never "
+    "saw the evaluation set, the answerability training set or the code; nothing is trained or tuned on it"
+)
 
 
 def reference_contexts(services: Services) -> Callable[[AnswerCase], list[str]]:
@@ -75,6 +79,11 @@ def run_evaluation(
         "answer_quality": answer_report(ours, services.embedder, references),
     }
     report["answer_quality"]["cases"] = [case_detail(r) for r in ours]
+    heldout = spread(load_cases(DATASETS / "answers" / "heldout.jsonl"), limit)
+    unseen = run_cases(services.pipeline, heldout, use_llm, lambda: advance("held-out"))
+    report["answer_quality_heldout"] = answer_report(unseen, services.embedder, references) | {
+        "description": HELDOUT_DESCRIPTION
+    }
 
     if isinstance(services.index, ChromaIndex):
         chain = baseline_chain(services.index, services.embedder, _baseline_llm(services, settings))

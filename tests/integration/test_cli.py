@@ -76,6 +76,8 @@ def test_eval_runs_offline_writes_a_json_report_and_passes_the_gate(
     assert report["llm_judged"].startswith("skipped")
     assert {"p50", "p95"} <= set(report["answer_quality"]["latency_ms"]["total"])
     assert len(report["answer_quality"]["cases"]) == 60  # for the dashboard's drill-down
+    heldout = report["answer_quality_heldout"]  # the independent set, gated too
+    assert heldout["overall"]["questions"] == 60 and set(heldout["by_language"]) == {"en", "zh"}
     assert {c["lang"] for c in report["answer_quality"]["cases"]} == {"en", "zh"}
     assert (
         report["baseline"]["overall"]["questions"] == 60 and "LangChain" in report["baseline"]["description"]

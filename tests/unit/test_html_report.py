@@ -12,7 +12,15 @@ import pytest
 
 from assistant.evaluation.html_report import lower_is_better, render_html, write_html
 
-SECTIONS = ("Summary", "Metrics by language", "Understanding", "Handoff", "Latency", "Failures")
+SECTIONS = (
+    "Summary",
+    "Metrics by language",
+    "Held-out answer set",
+    "Understanding",
+    "Handoff",
+    "Latency",
+    "Failures",
+)
 
 
 def _language_metrics(scale: float) -> dict[str, Any]:
@@ -75,6 +83,11 @@ def _full_report() -> dict[str, Any]:
             "overall": _language_metrics(0.7),
             "by_language": {"en": _language_metrics(0.7), "zh": _language_metrics(0.6)},
         },
+        "answer_quality_heldout": {
+            "overall": _language_metrics(0.8),
+            "by_language": {"en": _language_metrics(0.85), "zh": _language_metrics(0.75)},
+            "description": "written by an author who never saw the evaluation set",
+        },
         "understanding": {
             "intent": {
                 "accuracy": 0.91,
@@ -131,6 +144,7 @@ def test_full_report_has_every_section_and_plots(full_html: str) -> None:
     assert full_html.count('src="data:image/png;base64,') >= 5
     assert "2026-11-20T09:00:00" in full_html  # the previous run's time in the header
     assert "<th>baseline</th>" in full_html
+    assert "<th>held-out zh</th>" in full_html and "never saw the evaluation set" in full_html
     assert "15 labels with the most errors of 20" in full_html
     assert "No handoff cases for: zh." in full_html
     assert "http" not in full_html.replace("http-equiv", "")  # self-contained: no external assets
