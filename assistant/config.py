@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     min_dense_similarity: float = 0.83
     # Above it, the trained answerability check (retrieval signals) decides; off = the floor alone.
     answerability_check: bool = True
+    # Extractive answers weigh each sentence's embedding similarity to the question. A passage's
+    # sentences are embedded the first time it is quoted (then kept): ~20 ms a sentence, once.
+    extractive_unit_similarity: bool = True
 
     # Understanding: English intents also use the fine-tuned MiniLM (off = embedding heads only, faster)
     intent_minilm: bool = True

@@ -151,7 +151,7 @@ class Services:
                 if self.settings.answerability_check
                 else None
             ),
-            unit_vectors=UnitVectors(self.embedder),
+            unit_vectors=UnitVectors(self.embedder) if self.settings.extractive_unit_similarity else None,
         )
 
     @cached_property

@@ -16,7 +16,7 @@ CLI = [sys.executable, "-m", "assistant.cli"]
 
 def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BANK_ASSISTANT_DATA_DIR": str(data_dir)}
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=300, check=False)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, timeout=600, check=False)
 
 
 @pytest.mark.parametrize(
