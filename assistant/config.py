@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 60.0
     llm_first_token_timeout_s: float = 30.0
     llm_max_answer_tokens: int = 320
-    llm_max_source_chars: int = 6000  # the prompt's sources budget; the question is capped by the guard
+    # The prompt's sources budget: the passages' best sentences and rows up to this many characters.
+    llm_max_source_chars: int = 1200
     llm_temperature: float = 0.1
     local_llm_host: str = "127.0.0.1"
     local_llm_port: int = 8765

@@ -11,7 +11,6 @@ from sqlalchemy import Engine
 
 from assistant.analytics import Ratings
 from assistant.config import Settings
-from assistant.domain import Lang
 from assistant.errors import TerminalError
 from assistant.guard.injection import GUARD_MODELS_DIR, InjectionHead
 from assistant.guard.pii import PiiRedactor
@@ -51,7 +50,7 @@ from assistant.understand.local import Understander, load_local_understander
 
 logger = logging.getLogger(__name__)
 
-BANK_NAME: dict[Lang, str] = {"en": "Lanting Bank", "zh": "兰亭银行"}
+BANK_NAME = "Lanting Bank (兰亭银行)"
 
 
 class Services:

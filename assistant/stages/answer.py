@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -30,6 +30,7 @@ from assistant.retrieval.hybrid import RetrievalResult
 from assistant.stages.citations import attribute_uncited, check_citations, to_citation
 from assistant.stages.extractive import extract_answer, extractive_preamble
 from assistant.stages.own_data import asks_for_own_account_data, own_data_text
+from assistant.stages.prompt_sources import focused_sources, format_sources
 from assistant.stages.unit_vectors import UnitVectors
 
 logger = logging.getLogger(__name__)
@@ -97,10 +98,10 @@ class Answerer:
         self,
         chat_model: ChatModel | None,
         prompt: PromptTemplate,
-        bank_name: dict[Lang, str],
+        bank_name: str,
         max_answer_tokens: int,
         min_dense_similarity: float,
-        max_source_chars: int = 6000,
+        max_source_chars: int = 1200,
         answerability: AnswerabilityModel | None = None,
         unit_vectors: UnitVectors | None = None,
     ) -> None:
@@ -125,9 +126,10 @@ class Answerer:
             return
         if not request.use_llm or self.chat_model is None:
             reason = None if not request.use_llm else "no language model configured"
-            yield self._done(request, self._extractive(request, sources, reason), None)
+            answer = self._extractive(request, sources, reason, self._unit_similarity(request, sources))
+            yield self._done(request, answer, None)
             return
-        yield from self._generate(request, within_budget(sources, self.max_source_chars))
+        yield from self._generate(request, sources)
 
     def _cannot_answer(self, request: AnswerRequest) -> bool:
         retrieval = request.retrieval
@@ -144,11 +146,15 @@ class Answerer:
 
     def _generate(self, request: AnswerRequest, sources: list[RetrievedChunk]) -> Iterator[AnswerEvent]:
         assert self.chat_model is not None
+        similarity = self._unit_similarity(request, sources)
+        shown = focused_sources(_search_text(request), sources, self.max_source_chars, similarity)
+        # The bank's name and the instructions are the same for every question and language, so the
+        # server reuses the prompt's evaluated opening; only the sources and the question are new.
         messages = self.prompt.render(
-            bank_name=self.bank_name[request.lang],
+            bank_name=self.bank_name,
             language=_LANGUAGE_NAMES[request.lang],
             question=_with_context(request),
-            sources=format_sources(sources),
+            sources=format_sources(shown),
         )
         started = time.perf_counter()
         first_token_ms: float | None = None
@@ -171,12 +177,18 @@ class Answerer:
                         yield AnswerDelta(pending)
         except LLMUnavailableError as exc:
             logger.warning("Falling back to an extractive answer: %s", exc)
-            answer = self._extractive(request, sources, "language model unavailable")
+            answer = self._extractive(request, sources, "language model unavailable", similarity)
             yield self._done(request, answer, first_token_ms)
             return
-        yield self._done(request, self._checked(request, sources, text.strip()), first_token_ms)
+        # Checked against the whole passages: a shown row's figure is still the passage's figure.
+        checked = self._checked(request, sources, text.strip())
+        if isinstance(checked, str):
+            logger.info("LLM answer failed the checks (%s); answering extractively", checked)
+            checked = self._extractive(request, sources, checked, similarity)
+        yield self._done(request, checked, first_token_ms)
 
-    def _checked(self, request: AnswerRequest, sources: list[RetrievedChunk], text: str) -> Answer:
+    def _checked(self, request: AnswerRequest, sources: list[RetrievedChunk], text: str) -> Answer | str:
+        """The LLM's answer if it passes the checks against its sources, else why not."""
         asked = _search_text(request)
         text = attribute_uncited(text, sources, asked)
         check = check_citations(text, sources, asked)
@@ -184,8 +196,7 @@ class Answerer:
             return self._abstain(request.lang, "the sources do not answer the question")
         failure = check.failure() or output_violation(text)
         if failure:
-            logger.info("LLM answer failed the checks (%s); answering extractively", failure)
-            return self._extractive(request, sources, failure)
+            return failure
         return Answer(
             text=text.replace(NO_ANSWER, "").strip(),
             kind="llm",
@@ -194,15 +205,21 @@ class Answerer:
             grounded=True,
         )
 
-    def _extractive(
-        self, request: AnswerRequest, sources: list[RetrievedChunk], reason: str | None
-    ) -> Answer:
+    def _unit_similarity(
+        self, request: AnswerRequest, sources: list[RetrievedChunk]
+    ) -> Mapping[str, float] | None:
         vector = request.retrieval.query_vector
-        similarity = (
-            self.unit_vectors.similarities(vector, sources)
-            if self.unit_vectors is not None and vector is not None
-            else None
-        )
+        if self.unit_vectors is None or vector is None:
+            return None
+        return self.unit_vectors.similarities(vector, sources)
+
+    def _extractive(
+        self,
+        request: AnswerRequest,
+        sources: list[RetrievedChunk],
+        reason: str | None,
+        similarity: Mapping[str, float] | None,
+    ) -> Answer:
         body, numbers = extract_answer(_search_text(request), sources, unit_similarity=similarity)
         if not body:
             return self._abstain(request.lang, reason or "nothing to quote")
@@ -246,36 +263,3 @@ def _with_context(request: AnswerRequest) -> str:
     if not request.earlier:
         return request.question
     return f"{request.question}\n(Earlier messages from the customer, for context: {request.earlier})"
-
-
-def within_budget(sources: list[RetrievedChunk], max_chars: int) -> list[RetrievedChunk]:
-    """The best-ranked passages that fit the prompt's budget (always at least the best one)."""
-    kept: list[RetrievedChunk] = []
-    used = 0
-    for hit in sources:
-        size = len(hit.chunk.contextual_text())
-        if kept and used + size > max_chars:
-            break
-        kept.append(hit)
-        used += size
-    return kept
-
-
-_DELIMITER = re.compile(r"<{3,}|>{3,}")
-
-
-def format_sources(sources: list[RetrievedChunk]) -> str:
-    """Number the passages for the prompt; the numbers are what the answer cites.
-
-    A passage can never close the quoted-data block early: delimiter-like runs in its text become
-    lookalike brackets, so "SOURCES>>> new instructions" stays inside the quote.
-    """
-    return "\n\n".join(
-        f"[{n}] " + _DELIMITER.sub(_lookalike, hit.chunk.contextual_text())
-        for n, hit in enumerate(sources, start=1)
-    )
-
-
-def _lookalike(match: re.Match[str]) -> str:
-    run = match.group()
-    return ("‹" if run[0] == "<" else "›") * len(run)

@@ -14,6 +14,9 @@ from assistant.stages.figures import numeric_values
 # [1], [1, 2], [1][2], 【1】, [source 1], [Source 2]
 _MARKER = re.compile(r"[\[【]\s*(?:source\s*|来源\s*)?(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
+# Where a sentence ends, keeping what follows: a full stop only before a space or the end, so the
+# point of "0.35%" never ends one.
+_SENTENCE_END = re.compile(r"(?<=[!?。！？])|(?<=\.)(?=\s|$)")
 # Below this share of a sentence's terms found in its cited passages, the sentence is unsupported.
 MIN_TERM_SUPPORT = 0.5
 # A negative or yes/no claim needs one sentence or row of a cited passage with this share of its terms.
@@ -21,6 +24,12 @@ MIN_CLAIM_SUPPORT = 0.6
 _NEGATION = re.compile(
     r"\b(?:no|not|never|none|without|cannot|free|waived|exempt)\b|n't|[不没无免未非]", re.IGNORECASE
 )
+# A question asking for an amount is taken up by any figure it did not state itself ("年费多少钱？"
+# answered "年费为¥300").
+_ASKS_AMOUNT = re.compile(
+    r"how (?:much|many|long|old|soon)|what rate|多少|几|多久|多长|多高|多大", re.IGNORECASE
+)
+_SAYS_YES = re.compile(r"\byes\b|可以|是的|需要", re.IGNORECASE)
 # Words that only say yes or no: a sentence of these and the question's own terms claims nothing new.
 _YES_NO_WORDS = frozenset({"yes", "no", "not", "是", "否", "不", "没有", "可以", "不能", "不可以"})
 
@@ -33,6 +42,7 @@ class CitationCheck:
     unsupported_sentences: list[str]
     misplaced_numbers: list[str] = field(default_factory=list)
     unsupported_claims: list[str] = field(default_factory=list)
+    off_topic: bool = False
 
     @property
     def grounded(self) -> bool:
@@ -51,6 +61,8 @@ class CitationCheck:
             return f"numbers from the wrong row or sentence of the source: {self.misplaced_numbers}"
         if self.unsupported_claims:
             return f"{len(self.unsupported_claims)} yes/no or negative claim(s) no cited sentence makes"
+        if self.off_topic:
+            return "the answer does not take up what was asked"
         return None
 
 
@@ -83,7 +95,31 @@ def check_citations(answer: str, sources: list[RetrievedChunk], question: str) -
         unsupported_sentences=_unsupported_sentences(answer, sources, question, valid),
         misplaced_numbers=_misplaced_numbers(answer, sources, question, valid),
         unsupported_claims=_unsupported_claims(answer, sources, question, valid),
+        off_topic=_off_topic(answer, sources, question, valid),
     )
+
+
+def _off_topic(answer: str, sources: list[RetrievedChunk], question: str, cited: list[int]) -> bool:
+    """True sentences beside the point, or no answer at all.
+
+    Beside the point: "How do I get the Gold card fee waived?" answered "You activated your Gold card
+    on 10 April [1]". The answer must use one of the question's terms beyond those of the cited
+    passages' headings (the product named there is no answer on its own), or state a figure when the
+    question asks for an amount. No answer: the question or a source's heading said back ("[1]
+    Platinum Credit Card > Annual fee and waiver [2]."), with no figure, no other word and no yes or no.
+    """
+    headings = set().union(*(_terms(sources[n - 1].chunk.heading_context()) for n in cited))
+    question_terms = set(tokenize(question))
+    stated = strip_markers(answer)
+    terms = set(tokenize(stated))
+    new_figures = numeric_values(stated) - numeric_values(question)
+    if _ASKS_AMOUNT.search(question) and new_figures:
+        return False
+    asked = question_terms - headings
+    if asked and not asked & terms:
+        return True
+    says_yes_or_no = _NEGATION.search(stated) or _SAYS_YES.search(stated)
+    return not (terms - question_terms - headings) and not new_figures and not says_yes_or_no
 
 
 def attribute_uncited(answer: str, sources: list[RetrievedChunk], question: str) -> str:
@@ -96,7 +132,7 @@ def attribute_uncited(answer: str, sources: list[RetrievedChunk], question: str)
     passage_terms = [passage_terms_of(hit) for hit in sources]
     passage_numbers = [numeric_values(hit.chunk.contextual_text()) for hit in sources]
     pieces = []
-    for sentence in re.split(r"(?<=[.!?。！？])", answer):
+    for sentence in _SENTENCE_END.split(answer):
         body = sentence.strip()
         terms = set(tokenize(body))
         # A fragment like "No." is no checkable claim: attribute only real sentences about the question.
@@ -216,7 +252,13 @@ def _placed(value: float, hit: RetrievedChunk, question_terms: set[str]) -> bool
     """None when the passage lacks the number; else whether a unit with it has the distinguishing terms."""
     units = passage_units(hit.chunk.text)
     unit_terms = [_terms(unit) for unit in units]
-    holders = [terms for unit, terms in zip(units, unit_terms, strict=True) if value in numeric_values(unit)]
+    # An FAQ answer ("¥1,200 for the main card.") is about what its question asked ("What is the
+    # Platinum annual fee?"): it holds the question's terms too.
+    answered = [
+        terms | unit_terms[i - 1] if i and units[i - 1].rstrip().endswith(("?", "？")) else terms
+        for i, terms in enumerate(unit_terms)
+    ]
+    holders = [terms for unit, terms in zip(units, answered, strict=True) if value in numeric_values(unit)]
     if not holders:
         return None
     heading = _terms(hit.chunk.heading_context())

@@ -128,34 +128,44 @@ class _Candidate:
     table_row: bool
 
 
-def extract_answer(
+@dataclass(frozen=True)
+class RankedUnit:
+    score: float
+    source: int  # the [n] of its passage
+    position: int  # its place among the passage's answer units
+    text: str
+
+
+def rank_units(
     question: str,
     sources: list[RetrievedChunk],
-    max_units: int = 5,
     unit_similarity: Mapping[str, float] | None = None,
-) -> tuple[str, list[int]]:
-    """The best ``max_units`` units, each followed by its [n] marker; also the source numbers used.
+) -> list[RankedUnit]:
+    """Every answer unit that can answer the question, best first.
 
     Units are scored by the question terms they contain, each weighted by how rare it is among the
     candidate units: in a Platinum card passage "platinum" is everywhere, "annual fee" is what matters.
     A term of a passage's heading counts for each of its units, so it tells passages apart but not the
     units inside one. A question asking for a figure prefers units stating one it did not give itself.
-    A unit that adds nothing to those already chosen is left out, and so is a table row that matches
-    no question term the chosen row lacks: the neighbouring row's figure belongs to another entity
-    (the 3-month rate beside the 3-year one asked for). ``unit_similarity`` (the question's embedding
-    similarity to each unit, by text) adds meaning to the words: "sit unused" finds "dormant".
+    ``unit_similarity`` (the question's embedding similarity to each unit, by text) adds meaning to the
+    words: "sit unused" finds "dormant". A unit with no question term and no close meaning is left out.
     """
+    return [_ranked(value, c) for value, c in _scored(question, sources, unit_similarity)]
+
+
+def _ranked(value: float, candidate: _Candidate) -> RankedUnit:
+    return RankedUnit(value, candidate.source, candidate.position, candidate.text)
+
+
+def _scored(
+    question: str,
+    sources: list[RetrievedChunk],
+    unit_similarity: Mapping[str, float] | None,
+) -> list[tuple[float, _Candidate]]:
     query_terms = frozenset(tokenize(question))
     asked_figures = numeric_values(question)
     wants_figure = bool(_QUANTITY_WORDS.search(question.lower()))
-    candidates = []
-    for number, hit in enumerate(sources, start=1):
-        heading = frozenset(tokenize(hit.chunk.heading_context())) & query_terms
-        rows = set(_table_rows(hit.chunk.text))
-        for position, unit in enumerate(answer_units(hit.chunk.text)):
-            own = frozenset(tokenize(unit)) & query_terms
-            figures = frozenset(numeric_values(unit) - asked_figures)
-            candidates.append(_Candidate(number, position, unit, own | heading, own, figures, unit in rows))
+    candidates = _candidates(sources, query_terms, asked_figures)
     frequency: dict[str, int] = {}
     for candidate in candidates:
         for term in candidate.terms:
@@ -178,7 +188,7 @@ def extract_answer(
             - len(candidate.text) / 2000
         )
 
-    ranked = sorted(
+    return sorted(
         (
             (score(c), c)
             for c in candidates
@@ -186,6 +196,36 @@ def extract_answer(
         ),
         key=lambda s: -s[0],
     )
+
+
+def _candidates(
+    sources: list[RetrievedChunk], query_terms: frozenset[str], asked_figures: set[float]
+) -> list[_Candidate]:
+    candidates = []
+    for number, hit in enumerate(sources, start=1):
+        heading = frozenset(tokenize(hit.chunk.heading_context())) & query_terms
+        rows = set(_table_rows(hit.chunk.text))
+        for position, unit in enumerate(answer_units(hit.chunk.text)):
+            own = frozenset(tokenize(unit)) & query_terms
+            figures = frozenset(numeric_values(unit) - asked_figures)
+            candidates.append(_Candidate(number, position, unit, own | heading, own, figures, unit in rows))
+    return candidates
+
+
+def extract_answer(
+    question: str,
+    sources: list[RetrievedChunk],
+    max_units: int = 5,
+    unit_similarity: Mapping[str, float] | None = None,
+) -> tuple[str, list[int]]:
+    """The best ``max_units`` units (see ``rank_units``), each followed by its [n] marker; also the
+    source numbers used.
+
+    A unit that adds nothing to those already chosen is left out, and so is a table row that matches
+    no question term the chosen row lacks: the neighbouring row's figure belongs to another entity
+    (the 3-month rate beside the 3-year one asked for).
+    """
+    ranked = _scored(question, sources, unit_similarity)
     chosen: list[_Candidate] = []
     for value, candidate in ranked:
         if len(chosen) == max_units:
@@ -197,8 +237,9 @@ def extract_answer(
         if sum(len(c.text) for c in chosen) + len(candidate.text) > _MAX_ANSWER_CHARS and chosen:
             continue
         chosen.append(candidate)
-    if not chosen and candidates:
-        chosen = [min(candidates, key=lambda c: (c.source, c.position))]
+    if not chosen:
+        candidates = _candidates(sources, frozenset(), set())
+        chosen = candidates[:1]
     chosen.sort(key=lambda c: (c.source, c.position))
     lines = [f"{c.text} [{c.source}]" for c in chosen]
     return "\n".join(lines), sorted({c.source for c in chosen})

@@ -81,6 +81,21 @@ def test_uncited_but_supported_sentence_gets_its_source_attributed_and_checked()
     assert check_citations(text, [GOLD, PLATINUM], QUESTION).grounded
 
 
+def test_a_decimal_point_is_not_a_sentence_end_when_attributing():
+    rate = hit(
+        "The rate on the whole balance is 0.35% p.a. in the ¥50,000 tier.",
+        title="Smart Saver",
+        doc_id="ss-en",
+    )
+    question = "What rate does the Smart Saver pay?"
+    assert attribute_uncited("The Smart Saver rate is 0.35%.", [rate], question) == (
+        "The Smart Saver rate is 0.35% [1]."
+    )
+    assert attribute_uncited("Smart Saver 利率为0.35%。", [rate], question).startswith(
+        "Smart Saver 利率为0.35%"
+    )
+
+
 def test_unsupported_or_trivial_sentences_are_not_attributed():
     assert attribute_uncited("No.", [PLATINUM], QUESTION) == "No."
     assert attribute_uncited("The Platinum card annual fee is ¥999.", [PLATINUM], QUESTION).endswith("¥999.")
@@ -101,6 +116,49 @@ def test_a_number_from_the_wrong_row_of_the_cited_table_fails():
     assert wrong.misplaced_numbers == ["300"] and "wrong row" in (wrong.failure() or "")
     right = check_citations("白金卡主卡年费为1,200元 [1]。", [FEE_TABLE_ZH], question)
     assert right.failure() is None
+
+
+def test_an_faq_answer_is_placed_under_the_question_it_answers():
+    faq = hit(
+        "What is the annual fee of the Platinum card? ¥1,200 for the main card.\n"
+        "What does the Gold card cost? ¥300 a year.",
+        section="FAQ",
+    )
+    question = "What is the annual fee of the platinum credit card?"
+    assert check_citations("The Platinum card annual fee is ¥1,200 [1].", [faq], question).failure() is None
+    wrong = check_citations("The Platinum card annual fee is ¥300 [1].", [faq], question)
+    assert wrong.misplaced_numbers == ["300"]
+
+
+def test_a_true_sentence_beside_the_point_is_not_an_answer():
+    gold = hit(
+        "The ¥300 annual fee is waived for the next year after 6 purchases in the card year.\n"
+        "Your card year starts on the day you activate the card.",
+        title="Gold Credit Card",
+        doc_id="cc-gold-en",
+    )
+    question = "How do I get the Gold card fee waived?"
+    beside = check_citations(
+        "Your Gold card year starts on the day you activate the card [1].", [gold], question
+    )
+    assert beside.off_topic and "does not take up" in (beside.failure() or "")
+    on_point = "The Gold card fee is waived after 6 purchases in the card year [1]."
+    assert check_citations(on_point, [gold], question).failure() is None
+
+
+def test_the_question_or_a_heading_said_back_is_no_answer():
+    """The bundled model once answered the Platinum fee question with its source's heading path."""
+    echo = check_citations("[1] Platinum Credit Card > Fees [1].", [PLATINUM], QUESTION)
+    assert echo.off_topic
+    wrong_but_an_answer = check_citations(
+        "No, the Platinum card has no annual fee [1].", [PLATINUM], QUESTION
+    )
+    assert not wrong_but_an_answer.off_topic and wrong_but_an_answer.unsupported_claims
+
+
+def test_a_figure_takes_up_a_question_asking_for_an_amount():
+    assert not check_citations("白金卡主卡年费为¥1,200 [1]。", [FEE_TABLE_ZH], "白金卡年费多少钱？").off_topic
+    assert check_citations("年费按卡片年度收取 [1]。", [FEE_TABLE_ZH], "白金卡年费多少钱？").off_topic
 
 
 STATEMENTS_ZH = hit(

@@ -169,21 +169,3 @@ def test_input_guard_limits_and_refusals():
     assert attack.verdict.flagged and attack.refusal and "4111111111111111" not in attack.text
     assert [guard.run("hi", "en", "c3").refusal for _ in range(4)][-1] == replies.text("rate_limited", "en")
     assert guard.run("hi", "en", "c4").refusal is None, "limits are per conversation"
-
-
-def test_the_prompt_sources_stay_within_their_budget():
-    from datetime import date
-
-    from assistant.domain import Chunk, RetrievedChunk
-    from assistant.stages.answer import within_budget
-
-    def hit(i: int, size: int) -> RetrievedChunk:
-        chunk = Chunk(
-            chunk_id=f"c{i}", doc_id="d", title="T", section="S", text="x" * size, lang="en",
-            version=1, effective_date=date(2025, 1, 1), status="approved",
-        )  # fmt: skip
-        return RetrievedChunk(chunk=chunk, fused_score=1.0 / (i + 1))
-
-    hits = [hit(i, 2500) for i in range(4)]
-    assert [h.chunk.chunk_id for h in within_budget(hits, 6000)] == ["c0", "c1"]
-    assert len(within_budget([hit(0, 9000)], 6000)) == 1, "the best passage is always kept"
