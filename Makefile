@@ -14,7 +14,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: setup model run test lint ingest bench-retrieval bench-classifiers bench-clinc train-classifiers train-classifiers-dev eval-handoff train-guard train-answerability eval-guard load-test eval-recommendations
+.PHONY: setup model run test lint ingest bench-retrieval bench-ingest bench-classifiers bench-clinc train-classifiers train-classifiers-dev eval-handoff train-guard train-answerability eval-guard load-test eval-recommendations
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,9 @@ eval-handoff: setup
 
 bench-retrieval: setup
 	$(BIN)/python -m evals.bench_retrieval --k 5
+
+bench-ingest: setup
+	$(BIN)/python -m evals.bench_ingest
 
 bench-classifiers: setup
 	$(BIN)/python -m evals.bench_classifiers

@@ -270,10 +270,21 @@ class Services:
 
     def ensure_knowledge_indexed(self) -> None:
         """A fresh data directory gets the bundled knowledge base, so every command works out of the box."""
-        if not self.registry.latest_per_document():
-            logger.info("No documents on record: ingesting %s", self.settings.knowledge_dir)
+        unfinished = self.registry.with_status("indexing")
+        if not self.registry.latest_per_document() or unfinished:
+            if unfinished:  # an ingest was stopped half-way: the folder's next ingest finishes it
+                logger.info("%d document versions were left unfinished: ingesting again", len(unfinished))
+            else:
+                logger.info("No documents on record: ingesting %s", self.settings.knowledge_dir)
             report = self.ingestor.ingest([self.settings.knowledge_dir])
             logger.info("%s", report.summary())
+            left = self.registry.with_status("indexing")
+            if left:
+                logger.warning(
+                    "Still unfinished (from another folder?): %s; run `bank-assistant ingest` on "
+                    "their folder again",
+                    ", ".join(f"{v.doc_id} v{v.version}" for v in left),
+                )
             self.retriever.refresh()
         elif self.index.count() == 0:
             # The registry is the record: a lost or new vector store is rebuilt from it.

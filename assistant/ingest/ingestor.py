@@ -4,14 +4,19 @@ A document is identified by its ``doc_id`` and fingerprinted by the sha256 of it
 metadata sidecar and the chunker version). Unchanged documents are not touched; a changed one gets
 its new chunks before its old ones are deleted, so a crash never leaves it missing; a document whose
 file is gone from an ingested folder is removed. A bad file is reported and skipped, never fatal.
+
+Documents are embedded a batch at a time and each is committed as soon as its batch is embedded:
+its version recorded as being indexed, its chunks in, its older chunks out, its version finished.
+A run killed at any point loses nothing: the next run indexes every unfinished version again (chunk
+ids are derived from the content, so a chunk written twice is the same chunk).
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -30,7 +35,7 @@ from assistant.ingest.loaders import (
 )
 from assistant.ingest.scanner import ScanReport, scan_document
 from assistant.retrieval.embedder import Embedder
-from assistant.retrieval.index import VectorIndex
+from assistant.retrieval.index import IndexedDocument, VectorIndex
 
 ProgressFactory = Callable[[int, str], Callable[[int], None]]
 
@@ -46,16 +51,26 @@ class QuarantinedFile(BaseModel):
     findings: list[dict[str, str]]
 
 
+@dataclass(frozen=True)
+class RecordedVersion:
+    version: int
+    unfinished: bool  # recorded, but an ingest stopped before all its chunks were in
+
+
 class Registration(Protocol):
     """Where ingested documents are recorded (the document registry), so that every indexed version
     has a numbered, audited record; ``None`` ingests into the index alone."""
 
-    def is_known(self, doc_id: str, content_hash: str) -> bool:
-        """True when this exact content is already a recorded version (an older one, perhaps)."""
+    def recorded(self, doc_id: str, content_hash: str) -> RecordedVersion | None:
+        """The version this exact content was recorded as (an older one, perhaps), if any."""
         ...
 
-    def register(self, document: LoadedDocument, content_hash: str, raw: bytes) -> int:
-        """Record a version that is being indexed; returns its version number."""
+    def begin(self, document: LoadedDocument, content_hash: str, raw: bytes) -> int:
+        """Record a version whose chunks are about to be indexed; returns its version number."""
+        ...
+
+    def finish(self, doc_id: str, version: int, front_matter_status: str) -> None:
+        """All the version's chunks are in: give it the status its front matter asks for."""
         ...
 
     def quarantine(
@@ -112,7 +127,7 @@ class Ingestor:
         indexed = self.index.documents()
         seen: dict[str, Path] = {}
         loaded_paths: dict[Path, str] = {}
-        pending: list[tuple[LoadedDocument, str]] = []
+        pending: list[_Pending] = []
 
         for path in _discover(roots, report):
             try:
@@ -130,20 +145,54 @@ class Ingestor:
                 continue
             seen[doc_id] = path
             loaded_paths[path] = doc_id
-            previous = indexed.get(doc_id)
-            # A renamed file is re-indexed (same chunk ids, new path), so its recorded path stays true.
-            if previous and previous.content_hash == content_hash and previous.source_path == str(path):
-                if self.registration and not self.registration.is_known(doc_id, content_hash):
-                    self.registration.register(
-                        document, content_hash, raw
-                    )  # indexed before the registry existed
-                report.unchanged.append(doc_id)
-                continue
-            if self.registration and self.registration.is_known(doc_id, content_hash):
-                # Already on record (an older version than the one an approver put in force since, or
-                # one retired): re-ingesting the folder must not roll a decision back.
-                report.unchanged.append(doc_id)
-                continue
+            item = self._to_index(document, content_hash, raw, indexed.get(doc_id), report)
+            if item is not None:
+                pending.append(item)
+
+        advance = progress(sum(len(p.chunks) for p in pending), "Embedding chunks") if progress else None
+        for group in _embedding_groups(pending, self.embed_batch):
+            chunks = [c for item in group for c in item.chunks]
+            self._commit(group, chunks, self._embed(chunks, advance), indexed)
+            for item in group:
+                (report.updated if item.doc_id in indexed else report.added).append(item.doc_id)
+            report.chunks_indexed += len(chunks)
+
+        for doc_id, previous in indexed.items():
+            if doc_id not in seen and _is_gone(Path(previous.source_path), roots, loaded_paths):
+                self.index.delete(previous.chunk_ids)
+                report.removed.append(doc_id)
+
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _to_index(
+        self,
+        document: LoadedDocument,
+        content_hash: str,
+        raw: bytes,
+        previous: IndexedDocument | None,
+        report: IngestReport,
+    ) -> _Pending | None:
+        """What to index for one loaded file (its version recorded as being indexed), or None when
+        there is nothing to index: unchanged, already decided on, quarantined or empty."""
+        doc_id = document.meta.doc_id
+        path = document.source_path
+        recorded = self.registration.recorded(doc_id, content_hash) if self.registration else None
+        unfinished = recorded is not None and recorded.unfinished
+        # A renamed file is re-indexed (same chunk ids, new path), so its recorded path stays true.
+        in_index = previous and previous.content_hash == content_hash and previous.source_path == str(path)
+        if in_index and not unfinished:
+            if self.registration and recorded is None:  # indexed before the registry existed
+                number = self.registration.begin(document, content_hash, raw)
+                self.registration.finish(doc_id, number, document.meta.status)
+            report.unchanged.append(doc_id)
+            return None
+        if recorded is not None and not unfinished:
+            # Already on record (an older version than the one an approver put in force since, or
+            # one retired): re-ingesting the folder must not roll a decision back.
+            report.unchanged.append(doc_id)
+            return None
+        if recorded is None:
             scan = scan_document(raw, path.suffix.lower())
             if scan.quarantined:
                 # Not indexed until an approver overrides; a version already in force stays.
@@ -152,41 +201,33 @@ class Ingestor:
                 report.skipped.append(SkippedFile(path=str(path), reason=f"quarantined: {scan.summary()}"))
                 if self.registration:
                     self.registration.quarantine(document, content_hash, raw, scan)
-                continue
+                return None
+        chunks = self._chunk(document, content_hash)
+        if not chunks:
+            report.skipped.append(SkippedFile(path=str(path), reason="no text to index under its headings"))
+            return None
+        if self.registration:
+            number = recorded.version if recorded else self.registration.begin(document, content_hash, raw)
+            chunks = [c.model_copy(update={"version": number}) for c in chunks]
+        return _Pending(doc_id, document.meta.status, _chunk_prefix(document, content_hash), chunks)
+
+    def _commit(
+        self,
+        group: list[_Pending],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        indexed: dict[str, IndexedDocument],
+    ) -> None:
+        """The documents' chunks in, then per document its older chunks out and its version finished:
+        in that order, so a crash between any two steps leaves each document findable and its version
+        unfinished until the next run."""
+        self.index.add(chunks, vectors)
+        for item in group:
+            previous = indexed.get(item.doc_id)
+            if previous:
+                self.index.delete([cid for cid in previous.chunk_ids if not cid.startswith(item.prefix)])
             if self.registration:
-                number = self.registration.register(document, content_hash, raw)
-                document = replace(document, meta=document.meta.model_copy(update={"version": number}))
-            pending.append((document, content_hash))
-
-        chunks: list[Chunk] = []
-        for document, content_hash in list(pending):
-            document_chunks = self._chunk(document, content_hash)
-            if not document_chunks:
-                pending.remove((document, content_hash))
-                reason = "no text to index under its headings"
-                report.skipped.append(SkippedFile(path=str(document.source_path), reason=reason))
-            chunks += document_chunks
-        if chunks:
-            self.index.add(chunks, self._embed(chunks, progress))
-        for document, content_hash in pending:
-            previous = indexed.get(document.meta.doc_id)
-            if previous is None:
-                report.added.append(document.meta.doc_id)
-                continue
-            stale = [
-                cid for cid in previous.chunk_ids if not cid.startswith(_chunk_prefix(document, content_hash))
-            ]
-            self.index.delete(stale)
-            report.updated.append(document.meta.doc_id)
-
-        for doc_id, previous in indexed.items():
-            if doc_id not in seen and _is_gone(Path(previous.source_path), roots, loaded_paths):
-                self.index.delete(previous.chunk_ids)
-                report.removed.append(doc_id)
-
-        report.chunks_indexed = len(chunks)
-        report.seconds = time.perf_counter() - started
-        return report
+                self.registration.finish(item.doc_id, item.chunks[0].version, item.front_matter_status)
 
     def index_document(
         self, document: LoadedDocument, content_hash: str, progress: ProgressFactory | None = None
@@ -197,7 +238,8 @@ class Ingestor:
         if not chunks:
             raise DocumentError("no text to index under its headings")
         previous = self.index.documents().get(document.meta.doc_id)
-        self.index.add(chunks, self._embed(chunks, progress))
+        advance = progress(len(chunks), "Embedding chunks") if progress else None
+        self.index.add(chunks, self._embed(chunks, advance))
         if previous:
             prefix = _chunk_prefix(document, content_hash)
             self.index.delete([cid for cid in previous.chunk_ids if not cid.startswith(prefix)])
@@ -250,8 +292,7 @@ class Ingestor:
             for i, piece in enumerate(chunk_markdown(document.body_markdown, self.max_chars[meta.lang]))
         ]
 
-    def _embed(self, chunks: list[Chunk], progress: ProgressFactory | None) -> np.ndarray:
-        advance = progress(len(chunks), "Embedding chunks") if progress else None
+    def _embed(self, chunks: list[Chunk], advance: Callable[[int], None] | None) -> np.ndarray:
         vectors = []
         for start in range(0, len(chunks), self.embed_batch):
             batch = chunks[start : start + self.embed_batch]
@@ -259,6 +300,29 @@ class Ingestor:
             if advance:
                 advance(len(batch))
         return np.concatenate(vectors)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    doc_id: str
+    front_matter_status: str
+    prefix: str  # of its chunk ids: what tells its chunks from an older version's
+    chunks: list[Chunk]
+
+
+def _embedding_groups(pending: list[_Pending], batch: int) -> Iterator[list[_Pending]]:
+    """Whole documents, gathered until they fill an embedding batch: the embedder runs at full batch
+    size, and no document waits for more than one batch to be committed."""
+    group: list[_Pending] = []
+    size = 0
+    for item in pending:
+        group.append(item)
+        size += len(item.chunks)
+        if size >= batch:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 def _chunk_prefix(document: LoadedDocument, content_hash: str) -> str:

@@ -2,7 +2,9 @@
 
 The registry is the record of what was written, by whom, and what was approved; the vector index only
 holds the version in force. A version's status moves: draft (or quarantined) -> approved -> published
-(in the index) -> superseded by a later one, or retired; a draft can be rejected instead.
+(in the index) -> superseded by a later one, or retired; a draft can be rejected instead. A file
+ingested from a folder is recorded as ``indexing`` before its chunks go in and gets its final status
+only once they are all in, so an ingest killed half-way is finished by the next one.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from assistant.storage.migrations import audit_log, document_versions
 
-VersionStatus = Literal["draft", "quarantined", "approved", "published", "superseded", "rejected", "retired"]
+VersionStatus = Literal[
+    "indexing", "draft", "quarantined", "approved", "published", "superseded", "rejected", "retired"
+]
 # Statuses a decision (approve, reject) may still be taken on.
 PENDING: tuple[VersionStatus, ...] = ("draft", "quarantined")
 
@@ -161,6 +165,37 @@ class DocumentRegistry:
                 _audit(conn, actor, action, doc_id, version, {"status": status, **(detail or {})})
         return bool(changed)
 
+    def finish_indexing(self, doc_id: str, version: int, status: VersionStatus, actor: str) -> None:
+        """An ``indexing`` version's chunks are all in: give it ``status`` and, when that puts it in
+        force, supersede the older versions, in one transaction (a crash leaves all or none of it)."""
+        with self.engine.begin() as conn:
+            if status == "published":
+                older = conn.execute(
+                    select(document_versions.c.version).where(
+                        document_versions.c.doc_id == doc_id,
+                        document_versions.c.version < version,
+                        document_versions.c.status.in_(("published", "approved")),
+                    )
+                ).scalars()
+                for number in list(older):
+                    conn.execute(
+                        update(document_versions)
+                        .where(document_versions.c.doc_id == doc_id, document_versions.c.version == number)
+                        .values(status="superseded")
+                    )
+                    _audit(conn, actor, "supersede", doc_id, number, {"status": "superseded"})
+            changed = conn.execute(
+                update(document_versions)
+                .where(
+                    document_versions.c.doc_id == doc_id,
+                    document_versions.c.version == version,
+                    document_versions.c.status == "indexing",
+                )
+                .values(status=status)
+            ).rowcount
+            if changed:
+                _audit(conn, actor, "indexed", doc_id, version, {"status": status})
+
     def supersede_before(self, doc_id: str, version: int, actor: str) -> None:
         """Versions older than ``version`` that were in force, or waiting to be, are superseded."""
         for older in self.versions(doc_id):
@@ -246,15 +281,18 @@ class DocumentRegistry:
             return [_version(row) for row in conn.execute(query).mappings()]
 
     def knows_hash(self, doc_id: str, content_hash: str) -> bool:
+        return self.recorded(doc_id, content_hash) is not None
+
+    def recorded(self, doc_id: str, content_hash: str) -> tuple[int, VersionStatus] | None:
+        """The version number and status this exact content was recorded under, if it was."""
         with self.engine.connect() as conn:
-            return (
-                conn.execute(
-                    select(document_versions.c.id).where(
-                        document_versions.c.doc_id == doc_id, document_versions.c.content_hash == content_hash
-                    )
-                ).first()
-                is not None
-            )
+            row = conn.execute(
+                select(document_versions.c.version, document_versions.c.status)
+                .where(document_versions.c.doc_id == doc_id, document_versions.c.content_hash == content_hash)
+                .order_by(document_versions.c.version.desc())
+                .limit(1)
+            ).first()
+        return (int(row.version), row.status) if row else None
 
     def last_audit_id(self) -> int:
         """Grows with every change, from any process: a cheap way to notice one."""

@@ -25,7 +25,7 @@ from assistant.domain import DocumentMeta, Lang
 from assistant.errors import DocumentError, UserFacingError
 from assistant.guard.output import output_violation
 from assistant.ingest.chunking import CHUNKER_VERSION
-from assistant.ingest.ingestor import Ingestor, ProgressFactory
+from assistant.ingest.ingestor import Ingestor, ProgressFactory, RecordedVersion
 from assistant.ingest.loaders import LoadedDocument, load_document
 from assistant.ingest.scanner import ScanReport, scan_document
 from assistant.knowledge.curated import CuratedAnswer, CuratedAnswers
@@ -420,20 +420,28 @@ def _meta(version: DocumentVersion) -> DocumentMeta:
 
 class FileVersions:
     """The registry side of folder ingestion (`bank-assistant ingest`): every indexed or quarantined
-    file is recorded as a numbered, audited version, like a change made in the knowledge admin."""
+    file is recorded as a numbered, audited version, like a change made in the knowledge admin.
+
+    A file's version is recorded as ``indexing`` before its chunks go into the index, and takes the
+    status its front matter gives only when they are all in: an ingest killed at any point leaves
+    either a finished version or one the next run finds unfinished and indexes again."""
 
     def __init__(self, registry: DocumentRegistry) -> None:
         self.registry = registry
 
-    def is_known(self, doc_id: str, content_hash: str) -> bool:
-        return self.registry.knows_hash(doc_id, content_hash)
+    def recorded(self, doc_id: str, content_hash: str) -> RecordedVersion | None:
+        found = self.registry.recorded(doc_id, content_hash)
+        if found is None:
+            return None
+        number, status = found
+        return RecordedVersion(version=number, unfinished=status == "indexing")
 
-    def register(self, document: LoadedDocument, content_hash: str, raw: bytes) -> int:
-        status = _FROM_FRONT_MATTER[document.meta.status]
-        version = self._record(document, content_hash, raw, status, [], "ingest", "ingested from")
-        if status == "published":
-            self.registry.supersede_before(version.doc_id, version.version, FILE_ACTOR)
+    def begin(self, document: LoadedDocument, content_hash: str, raw: bytes) -> int:
+        version = self._record(document, content_hash, raw, "indexing", [], "ingest", "ingested from")
         return version.version
+
+    def finish(self, doc_id: str, version: int, front_matter_status: str) -> None:
+        self.registry.finish_indexing(doc_id, version, _FROM_FRONT_MATTER[front_matter_status], FILE_ACTOR)
 
     def quarantine(self, document: LoadedDocument, content_hash: str, raw: bytes, scan: ScanReport) -> None:
         if self.registry.knows_hash(document.meta.doc_id, content_hash):
