@@ -43,6 +43,7 @@ from assistant.stages.handoff import HandoffStage
 from assistant.stages.understand import UnderstandStage
 from assistant.stages.unit_vectors import UnitVectors
 from assistant.storage.database import open_database
+from assistant.storage.lease import Lease
 from assistant.storage.migrations import migrate
 from assistant.storage.turn_log import TurnLog
 from assistant.understand.llm import CombinedUnderstander, LLMClassifier
@@ -103,7 +104,16 @@ class Services:
 
     @cached_property
     def knowledge(self) -> KnowledgeBase:
-        return KnowledgeBase(self.registry, self.ingestor, self.retriever, self.settings.staff, self.curated)
+        # Replicas share the database: only the lease holder publishes due versions (and embeds them).
+        publisher = Lease(self.database, "publish-due-versions", ttl_s=3 * self.settings.knowledge_sync_s)
+        return KnowledgeBase(
+            self.registry,
+            self.ingestor,
+            self.retriever,
+            self.settings.staff,
+            self.curated,
+            publisher=publisher,
+        )
 
     @cached_property
     def curated(self) -> CuratedAnswers:

@@ -34,6 +34,7 @@ from assistant.knowledge.registry import PENDING, DocumentRegistry, DocumentVers
 from assistant.lang import detect_lang
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import SearchFilter
+from assistant.storage.lease import Lease
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,9 @@ class KnowledgeBase:
         staff: dict[str, StaffLogin],
         curated: CuratedAnswers,
         today: Callable[[], date] = date.today,
+        publisher: Lease | None = None,
     ) -> None:
+        self.publisher = publisher
         self.curated = curated
         self.registry = registry
         self.ingestor = ingestor
@@ -366,17 +369,22 @@ class KnowledgeBase:
 
     def keep_current(self, interval_s: float, stop: threading.Event) -> None:
         """For `serve`: publish versions as their effective dates arrive, and pick up publications
-        made by another process (the `docs` CLI) into the keyword index. Runs until ``stop`` is set."""
+        made by another process (the `docs` CLI, another replica) into the keyword index. With a
+        ``publisher`` lease only its holder publishes, so replicas don't each embed the same version.
+        Runs until ``stop`` is set."""
         seen = self.registry.last_audit_id()
         while not stop.wait(interval_s):
             try:
-                self.activate_due()
+                if self.publisher is None or self.publisher.acquire():
+                    self.activate_due()
                 latest = self.registry.last_audit_id()
                 if latest != seen:
                     self.retriever.refresh()
                     seen = latest
             except Exception:  # keep the loop alive through a database or index outage
                 logger.exception("Keeping the knowledge base current failed; retrying")
+        if self.publisher is not None:
+            self.publisher.release()  # another replica takes over at its next round
 
     def _publish(self, version: DocumentVersion, progress: ProgressFactory | None) -> None:
         try:

@@ -1,12 +1,16 @@
 """Append-only schema migrations: never edit a released migration, add a new one.
 
 Each migration runs once, in order, inside a transaction, and is recorded in ``schema_migrations``.
-Tables are declared with SQLAlchemy so the same migrations run on SQLite and PostgreSQL.
+Tables are declared with SQLAlchemy so the same migrations run on SQLite and PostgreSQL. Replicas
+starting together migrate one at a time: under a PostgreSQL advisory lock, or a lock on a file
+beside the SQLite database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -275,6 +279,16 @@ csat_ratings = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
+# A job only one process should do at a time (publishing due versions), held by whoever renewed it
+# last until it expires: a holder that dies is replaced once its lease has lapsed.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
 _APPEND_ONLY = {
     "sqlite": [
         "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
@@ -325,6 +339,10 @@ def _create_ratings(conn: Connection) -> None:
     csat_ratings.create(conn)
 
 
+def _create_leases(conn: Connection) -> None:
+    leases.create(conn)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -339,11 +357,42 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "customer profiles (demo customers loaded), recommendation events", _create_customers),
     Migration(5, "document versions, audit log, curated answers, drafted gaps", _create_knowledge_management),
     Migration(6, "customer satisfaction ratings", _create_ratings),
+    Migration(7, "leases: one process at a time for shared jobs", _create_leases),
 )
+# Any fixed number: the key of the PostgreSQL advisory lock migrations run under.
+_MIGRATION_LOCK_KEY = 7_311_964_020
 
 
 def migrate(engine: Engine) -> list[int]:
-    """Apply pending migrations; returns the versions applied now."""
+    """Apply pending migrations, one process at a time; returns the versions applied now."""
+    with _migration_lock(engine):
+        return _apply_pending(engine)
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:  # a session lock, held while other connections migrate
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield  # nothing another process could share
+        return
+    with open(f"{database}.migrate.lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _apply_pending(engine: Engine) -> list[int]:
     applied_now: list[int] = []
     with engine.begin() as conn:
         schema_migrations.create(conn, checkfirst=True)

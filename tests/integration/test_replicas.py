@@ -1,0 +1,53 @@
+"""Replicas of `serve` on one database: only one publishes due versions, and another takes over when
+it stops."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.container import Services
+from assistant.knowledge.workflow import KnowledgeBase
+from assistant.storage.lease import Lease
+from tests.fakes import HashingEmbedder
+
+
+def test_only_the_lease_holder_publishes_and_another_takes_over_when_it_stops(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    services = Services(settings, embedder=HashingEmbedder())
+    published: Counter[str] = Counter()
+    replicas: dict[str, tuple[KnowledgeBase, threading.Event]] = {}
+    for name in ("a", "b", "c"):
+        lease = Lease(services.database, "publish-due-versions", ttl_s=5, holder=name)
+        replica = KnowledgeBase(
+            services.registry,
+            services.ingestor,
+            services.retriever,
+            settings.staff,
+            services.curated,
+            publisher=lease,
+        )
+        replica.activate_due = lambda name=name, **_: published.update([name]) or []  # type: ignore[method-assign]
+        replicas[name] = (replica, threading.Event())
+    threads = {
+        name: threading.Thread(target=replica.keep_current, args=(0.02, stop))
+        for name, (replica, stop) in replicas.items()
+    }
+    for thread in threads.values():
+        thread.start()
+    time.sleep(0.6)
+    assert len(published) == 1 and sum(published.values()) >= 5, published
+    (holder,) = published
+    replicas[holder][1].set()  # the publishing replica shuts down and lets go of the lease
+    threads[holder].join()
+    before = published.copy()
+    time.sleep(0.6)
+    for _, stop in replicas.values():
+        stop.set()
+    for thread in threads.values():
+        thread.join()
+    taken_over = published - before
+    assert len(taken_over) == 1 and holder not in taken_over, published
