@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     # Web UI
     host: str = "127.0.0.1"
     port: int = 7860
+    # How many customers' turns run at once; the dense-search pool and the database pool are sized from
+    # it, so a busy app neither drops to keyword search nor waits for a connection.
     ui_concurrency: int = 16
 
     @property

@@ -84,7 +84,8 @@ class Services:
 
     @cached_property
     def database(self) -> Engine:
-        engine = open_database(self.settings.database_url)
+        # One connection per concurrent turn, and a few for the background loops (sync, outbox).
+        engine = open_database(self.settings.database_url, pool_size=self.settings.ui_concurrency + 4)
         migrate(engine)
         return engine
 
@@ -128,6 +129,7 @@ class Services:
             candidates=self.settings.retrieval_candidates,
             rrf_k=self.settings.rrf_k,
             dense_timeout_s=self.settings.vector_timeout_s,
+            search_workers=self.settings.ui_concurrency,
         )
 
     @cached_property

@@ -59,10 +59,12 @@ class HybridRetriever:
         candidates: int = 20,
         rrf_k: int = 60,
         dense_timeout_s: float = 5.0,
+        search_workers: int = 4,
     ) -> None:
         # Vector stores' clients do not all take a timeout (Chroma's HTTP client waits forever):
-        # searches run on a small pool, and one that is too slow is abandoned for keyword search.
-        self._searches = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dense-search")
+        # searches run on a pool, and one that is too slow is abandoned for keyword search. The pool
+        # must be as large as the turns that run at once, or busy turns time out waiting for a worker.
+        self._searches = ThreadPoolExecutor(max_workers=search_workers, thread_name_prefix="dense-search")
         self.dense_timeout_s = dense_timeout_s
         self.embedder = embedder
         self.index = index

@@ -54,11 +54,17 @@ class BrokenIndex:
         return self.inner.chunks(where)
 
 
-def retriever(tmp_path: Path, hang_s: float | None) -> HybridRetriever:
+def retriever(tmp_path: Path, hang_s: float | None, search_workers: int = 4) -> HybridRetriever:
     embedder = HashingEmbedder()
     index = ChromaIndex.open("faults", persist_dir=tmp_path / "chroma")
     index.add(CHUNKS, embedder.embed_passages([c.text for c in CHUNKS]))
-    return HybridRetriever(embedder, BrokenIndex(index, hang_s), top_k=2, dense_timeout_s=0.3)  # type: ignore[arg-type]
+    return HybridRetriever(
+        embedder,
+        BrokenIndex(index, hang_s),  # type: ignore[arg-type]
+        top_k=2,
+        dense_timeout_s=0.3,
+        search_workers=search_workers,
+    )
 
 
 def test_a_failing_vector_store_falls_back_to_keyword_search(tmp_path):
@@ -71,3 +77,14 @@ def test_a_hanging_vector_store_is_abandoned_after_its_timeout(tmp_path):
     result = retriever(tmp_path, hang_s=3.0).retrieve("platinum annual fee", lang="en")
     assert time.monotonic() - started < 1.5
     assert result.keyword_only and result.chunks[0].chunk.chunk_id == "c0"
+
+
+def test_as_many_turns_as_the_app_runs_at_once_all_get_dense_search(tmp_path):
+    """16 concurrent turns on a search that takes 0.1 s: with a pool of 4 the last ones waited past
+    the 0.3 s timeout and silently fell back to keyword search; the pool is sized from the setting."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    slow = retriever(tmp_path, hang_s=0.1, search_workers=16)
+    with ThreadPoolExecutor(max_workers=16) as customers:
+        results = list(customers.map(lambda _: slow.retrieve("platinum annual fee", lang="en"), range(16)))
+    assert not any(r.keyword_only for r in results)
