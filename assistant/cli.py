@@ -444,7 +444,7 @@ def evaluate(
     else:
         for name, value in report["answer_quality"]["overall"].items():
             typer.echo(f"{name:32} {value}")
-        typer.echo(f"handoff {report['handoff']['all']}")
+        typer.echo(f"handoff {report['handoff'].get('all', report['handoff'])}")
         typer.echo(f"report: {path}\n        {html}")
     for failure in failures:
         err.print(f"[red]gate[/red] {failure}")

@@ -50,6 +50,8 @@ class CaseResult(BaseModel):
     # Documents in the order a wider search (RANKING_DEPTH passages) ranks them: hit@k and MRR.
     ranked_doc_ids: list[str] = []
     timings_ms: dict[str, float]
+    # Why this row could not run as intended (the LLM went away mid-run, ...): it is kept, degraded.
+    failure: str | None = None
 
 
 def load_cases(path: Path) -> list[AnswerCase]:
@@ -77,23 +79,47 @@ def run_cases(
 ) -> list[CaseResult]:
     results = []
     for number, case in enumerate(cases):
-        turn = pipeline.ask(case.question, f"eval-{number}-{case.id}", use_llm=use_llm)
-        ranking = pipeline.retriever.retrieve(case.question, lang=turn.lang, top_k=RANKING_DEPTH)
-        results.append(
-            CaseResult(
-                case=case,
-                answer=turn.answer.text,
-                answer_kind=turn.answer.kind,
-                abstained=turn.answer.abstained,
-                cited_doc_ids=[c.doc_id for c in turn.answer.citations],
-                retrieved_doc_ids=[hit.chunk.doc_id for hit in turn.retrieved],
-                retrieved_texts=[hit.chunk.text for hit in turn.retrieved],
-                ranked_doc_ids=list(dict.fromkeys(hit.chunk.doc_id for hit in ranking.chunks)),
-                timings_ms=turn.timings_ms,
-            )
-        )
+        try:
+            results.append(_run_case(pipeline, number, case, use_llm))
+        except Exception as exc:  # an evaluation reports a row that failed, it does not stop
+            results.append(failed_case(case, exc))
         advance()
     return results
+
+
+def _run_case(pipeline: Pipeline, number: int, case: AnswerCase, use_llm: bool) -> CaseResult:
+    turn = pipeline.ask(case.question, f"eval-{number}-{case.id}", use_llm=use_llm)
+    ranking = pipeline.retriever.retrieve(case.question, lang=turn.lang, top_k=RANKING_DEPTH)
+    return CaseResult(
+        case=case,
+        answer=turn.answer.text,
+        answer_kind=turn.answer.kind,
+        abstained=turn.answer.abstained,
+        cited_doc_ids=[c.doc_id for c in turn.answer.citations],
+        retrieved_doc_ids=[hit.chunk.doc_id for hit in turn.retrieved],
+        retrieved_texts=[hit.chunk.text for hit in turn.retrieved],
+        ranked_doc_ids=list(dict.fromkeys(hit.chunk.doc_id for hit in ranking.chunks)),
+        timings_ms=turn.timings_ms,
+    )
+
+
+def failed_case(case: AnswerCase, exc: Exception) -> CaseResult:
+    """A row that could not run: no answer, counted as wrong, with the reason."""
+    return CaseResult(
+        case=case,
+        answer="",
+        answer_kind="failed",
+        abstained=False,
+        cited_doc_ids=[],
+        retrieved_doc_ids=[],
+        retrieved_texts=[],
+        timings_ms={},
+        failure=failure_reason(exc),
+    )
+
+
+def failure_reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def has_numbers(answer: str, numbers: list[str]) -> bool:
@@ -217,12 +243,17 @@ def answer_report(results: list[CaseResult], embedder: Embedder, references: Ref
         "by_language": by_lang,
         "latency_ms": latency(results),
         "failures": [failure(r) for r in results if failure(r)],
+        # Rows that could not run as intended (an LLM that went away mid-run) and why: kept, degraded.
+        "degraded_rows": [{"id": r.case.id, "reason": r.failure} for r in results if r.failure],
     }
 
 
 def failure(r: CaseResult) -> dict[str, Any] | None:
     """Why a question counts as failed, with what was retrieved (retrieval or generation?), or None."""
-    if not r.case.answerable:
+    why: str | None
+    if r.answer_kind == "failed":
+        why = f"could not run: {r.failure}"
+    elif not r.case.answerable:
         why = None if r.abstained else "answered a question the documents do not answer"
     elif r.abstained:
         why = "abstained on an answerable question"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_chroma import Chroma
@@ -17,7 +18,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from assistant.evaluation.answers import AnswerCase, CaseResult
+from assistant.evaluation.answers import AnswerCase, CaseResult, failed_case
 from assistant.retrieval.embedder import Embedder
 from assistant.retrieval.index import ChromaIndex
 
@@ -53,45 +54,65 @@ class EmbedderForLangChain(Embeddings):
         return list(map(float, self.embedder.embed_query(text)))
 
 
+@dataclass(frozen=True)
+class BaselineAnswer:
+    text: str
+    documents: list[Document]
+    failure: str | None = None  # the LLM failed: ``text`` is the top passage instead
+
+
 def baseline_chain(
     index: ChromaIndex, embedder: Embedder, llm: Any | None
-) -> Callable[[str], tuple[str, list[Document]]]:
-    """question -> (answer, retrieved documents). ``llm`` is a LangChain chat model, or None."""
+) -> Callable[[str], BaselineAnswer]:
+    """question -> its answer and retrieved documents. ``llm`` is a LangChain chat model, or None."""
     store = Chroma(
         client=index.client, collection_name=index.name, embedding_function=EmbedderForLangChain(embedder)
     )
     generate = STUFF_PROMPT | llm | StrOutputParser() if llm is not None else None
 
-    def run(question: str) -> tuple[str, list[Document]]:
+    def run(question: str) -> BaselineAnswer:
         documents = store.similarity_search(question, k=TOP_K)
+        top_passage = documents[0].page_content if documents else ""
         if generate is None:
-            return (documents[0].page_content if documents else ""), documents
+            return BaselineAnswer(top_passage, documents)
         context = "\n\n".join(d.page_content for d in documents)
-        return generate.invoke({"context": context, "question": question}), documents
+        try:
+            return BaselineAnswer(generate.invoke({"context": context, "question": question}), documents)
+        except Exception as exc:  # the LLM went away mid-run: this row answers retrieval-only
+            return BaselineAnswer(
+                top_passage, documents, failure=f"LLM failed, top passage instead: {exc!r}"[:300]
+            )
 
     return run
 
 
 def run_baseline(
-    chain: Callable[[str], tuple[str, list[Document]]],
+    chain: Callable[[str], BaselineAnswer],
     cases: Iterable[AnswerCase],
     advance: Callable[[], None] = lambda: None,
 ) -> list[CaseResult]:
     results = []
     for case in cases:
         started = time.perf_counter()
-        answer, documents = chain(case.question)
+        try:
+            answered = chain(case.question)
+        except Exception as exc:  # the vector store failed for this row: report it, go on
+            results.append(failed_case(case, exc))
+            advance()
+            continue
+        documents = answered.documents
         results.append(
             CaseResult(
                 case=case,
-                answer=answer,
+                answer=answered.text,
                 answer_kind="baseline",
-                abstained=not answer.strip() or bool(DOES_NOT_KNOW.search(answer)),
+                abstained=not answered.text.strip() or bool(DOES_NOT_KNOW.search(answered.text)),
                 cited_doc_ids=[],  # the textbook chain does not cite
                 retrieved_doc_ids=[str(d.metadata.get("doc_id", "")) for d in documents],
                 retrieved_texts=[d.page_content for d in documents],
                 ranked_doc_ids=list(dict.fromkeys(str(d.metadata.get("doc_id", "")) for d in documents)),
                 timings_ms={"total": (time.perf_counter() - started) * 1000},
+                failure=answered.failure,
             )
         )
         advance()

@@ -4,6 +4,7 @@ the classification sets, handoff on the conversations, optional LLM-judged metri
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from assistant.evaluation.answers import (
     CaseResult,
     answer_report,
     case_detail,
+    failure_reason,
     judged_rows,
     load_cases,
     run_cases,
@@ -25,6 +27,8 @@ from assistant.evaluation.handoff import handoff_report, load_conversations
 from assistant.evaluation.sampling import spread
 from assistant.evaluation.understanding import understanding_report
 from assistant.retrieval.index import ChromaIndex
+
+logger = logging.getLogger(__name__)
 
 DATASETS = PROJECT_ROOT / "evals" / "datasets"
 Advance = Callable[[str], None]
@@ -94,10 +98,22 @@ def run_evaluation(
         )
     understander = services.understander
     if understander is not None:
-        report["understanding"] = understanding_report(understander, services.embedder, DATASETS, limit)
-    report["handoff"] = handoff_report(services.pipeline, conversations, use_llm)
-    report["llm_judged"] = judged_metrics(services, settings, ours, references)
+        report["understanding"] = _section(
+            lambda: understanding_report(understander, services.embedder, DATASETS, limit)
+        )
+    report["handoff"] = _section(lambda: handoff_report(services.pipeline, conversations, use_llm))
+    report["llm_judged"] = _section(lambda: judged_metrics(services, settings, ours, references))
     return report
+
+
+def _section(measure: Callable[[], Any]) -> Any:
+    """A part of the report, or why it could not be measured: the report is written either way, and
+    the gate counts its metrics as not measured."""
+    try:
+        return measure()
+    except Exception as exc:
+        logger.exception("An evaluation section failed; reporting it and going on")
+        return {"failed": failure_reason(exc)}
 
 
 def judged_metrics(
