@@ -57,8 +57,8 @@ def test_an_evaluation_survives_the_llm_failing_and_writes_its_report(
 
     def advance(part: str) -> None:
         answered[part] = answered.get(part, 0) + 1
-        if failure == "killed mid-run" and part == "pipeline" and answered[part] == 2:
-            stub.__exit__()  # the server goes away after two answers
+        if failure == "killed mid-run" and part == "pipeline" and answered[part] == 1:
+            stub.__exit__()  # the server goes away after the first answer
 
     with hanging_server() as hanging, stub:
         url = {"refused": f"http://127.0.0.1:{free_port()}/v1", "hangs": hanging}.get(failure, stub.base_url)
@@ -66,13 +66,13 @@ def test_an_evaluation_survives_the_llm_failing_and_writes_its_report(
             data_dir=kb_data_dir,
             answers="llm",
             llm_base_url=url,
-            llm_timeout_s=1.0,
-            llm_first_token_timeout_s=1.0,
+            llm_timeout_s=0.5,
+            llm_first_token_timeout_s=0.5,
             llm_attempts=1,
             handoff_summary="extractive",
             _env_file=None,
         )
-        report = run_evaluation(Services(settings), settings, limit=4, advance=advance)
+        report = run_evaluation(Services(settings), settings, limit=2, advance=advance)
     baseline = report["baseline"]
     assert baseline["degraded_rows"], "the baseline's LLM rows say they were degraded"
     assert all("LLM failed" in row["reason"] for row in baseline["degraded_rows"])
