@@ -151,19 +151,8 @@ class DocumentRegistry:
     ) -> bool:
         """Move a version to ``status`` (only from ``expected`` when given) and audit it; False when the
         version was not in an expected status (someone else decided first)."""
-        query = update(document_versions).where(
-            document_versions.c.doc_id == doc_id, document_versions.c.version == version
-        )
-        if expected:
-            query = query.where(document_versions.c.status.in_(expected))
-        values: dict[str, Any] = {"status": status}
-        if action in ("approve", "reject", "override_quarantine"):
-            values |= {"decided_by": actor, "decided_at": datetime.now(UTC)}
         with self.engine.begin() as conn:
-            changed = conn.execute(query.values(**values)).rowcount
-            if changed:
-                _audit(conn, actor, action, doc_id, version, {"status": status, **(detail or {})})
-        return bool(changed)
+            return _move(conn, doc_id, version, status, actor, action, detail, expected)
 
     def finish_indexing(self, doc_id: str, version: int, status: VersionStatus, actor: str) -> None:
         """An ``indexing`` version's chunks are all in: give it ``status`` and, when that puts it in
@@ -178,23 +167,8 @@ class DocumentRegistry:
                     )
                 ).scalars()
                 for number in list(older):
-                    conn.execute(
-                        update(document_versions)
-                        .where(document_versions.c.doc_id == doc_id, document_versions.c.version == number)
-                        .values(status="superseded")
-                    )
-                    _audit(conn, actor, "supersede", doc_id, number, {"status": "superseded"})
-            changed = conn.execute(
-                update(document_versions)
-                .where(
-                    document_versions.c.doc_id == doc_id,
-                    document_versions.c.version == version,
-                    document_versions.c.status == "indexing",
-                )
-                .values(status=status)
-            ).rowcount
-            if changed:
-                _audit(conn, actor, "indexed", doc_id, version, {"status": status})
+                    _move(conn, doc_id, number, "superseded", actor, "supersede")
+            _move(conn, doc_id, version, status, actor, "indexed", expected=("indexing",))
 
     def supersede_before(self, doc_id: str, version: int, actor: str) -> None:
         """Versions older than ``version`` that were in force, or waiting to be, are superseded."""
@@ -308,6 +282,31 @@ class DocumentRegistry:
         return [
             AuditEntry.model_validate({**row, "detail": json.loads(row["detail"])}) for row in reversed(rows)
         ]
+
+
+def _move(
+    conn: Connection,
+    doc_id: str,
+    version: int,
+    status: VersionStatus,
+    actor: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+    expected: tuple[VersionStatus, ...] | None = None,
+) -> bool:
+    """Within ``conn``'s transaction: a version to ``status`` (only from ``expected``), audited."""
+    query = update(document_versions).where(
+        document_versions.c.doc_id == doc_id, document_versions.c.version == version
+    )
+    if expected:
+        query = query.where(document_versions.c.status.in_(expected))
+    values: dict[str, Any] = {"status": status}
+    if action in ("approve", "reject", "override_quarantine"):
+        values |= {"decided_by": actor, "decided_at": datetime.now(UTC)}
+    changed = conn.execute(query.values(**values)).rowcount
+    if changed:
+        _audit(conn, actor, action, doc_id, version, {"status": status, **(detail or {})})
+    return bool(changed)
 
 
 def _audit(

@@ -150,11 +150,10 @@ def rank_units(
     ``unit_similarity`` (the question's embedding similarity to each unit, by text) adds meaning to the
     words: "sit unused" finds "dormant". A unit with no question term and no close meaning is left out.
     """
-    return [_ranked(value, c) for value, c in _scored(question, sources, unit_similarity)]
-
-
-def _ranked(value: float, candidate: _Candidate) -> RankedUnit:
-    return RankedUnit(value, candidate.source, candidate.position, candidate.text)
+    return [
+        RankedUnit(value, c.source, c.position, c.text)
+        for value, c in _scored(question, sources, unit_similarity)
+    ]
 
 
 def _scored(
@@ -237,9 +236,11 @@ def extract_answer(
         if sum(len(c.text) for c in chosen) + len(candidate.text) > _MAX_ANSWER_CHARS and chosen:
             continue
         chosen.append(candidate)
-    if not chosen:
-        candidates = _candidates(sources, frozenset(), set())
-        chosen = candidates[:1]
+    if not chosen:  # nothing matches: the opening of the best passage that has one
+        for number, hit in enumerate(sources, start=1):
+            if units := answer_units(hit.chunk.text):
+                return f"{units[0]} [{number}]", [number]
+        return "", []
     chosen.sort(key=lambda c: (c.source, c.position))
     lines = [f"{c.text} [{c.source}]" for c in chosen]
     return "\n".join(lines), sorted({c.source for c in chosen})
