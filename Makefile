@@ -64,6 +64,8 @@ load-test: setup
 eval-handoff: setup
 	$(BIN)/python -m evals.eval_handoff
 	$(BIN)/python -m evals.eval_handoff --dataset evals/datasets/handoff/heldout.jsonl
+	$(BIN)/python -m evals.eval_handoff --dataset evals/datasets/handoff/dev3.jsonl
+	$(BIN)/python -m evals.eval_handoff --dataset evals/datasets/handoff/heldout2.jsonl --rates-only
 
 bench-retrieval: setup
 	$(BIN)/python -m evals.bench_retrieval --k 5

@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     # Handoff to a person
     complaint_due_days: int = 15
     outbox_retry_s: float = 30.0  # how often handoffs kept during a database outage are filed again
-    handoff_anger_min_intensity: float = 0.4
+    handoff_anger_min_intensity: float = 0.7
     handoff_unanswered_turns: int = 2
     handoff_summary: Literal["llm", "extractive"] = "llm"
 

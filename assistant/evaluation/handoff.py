@@ -1,7 +1,8 @@
 """Handoff precision and recall per turn, on conversations with an expected decision for each turn.
 
 A turn is a true positive when a handoff was expected and made; the reason is scored separately
-(the expected code or one of the turn's "also" codes).
+(the expected code or one of the turn's "also" codes). Per conversation: of those that need a person,
+how many got one on some turn; of those that don't, how many were handed off anyway.
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ def handoff_report(
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     by_reason: dict[str, Counter[str]] = defaultdict(Counter)
     misses = []
+    whole: dict[str, Counter[str]] = defaultdict(Counter)
     for conversation in conversations:
         conversation_id = f"eval-{uuid.uuid4().hex}"
+        needs_person = any(e["handoff"] for e in conversation["expected"])
+        handed_off = False
         for turn, expected in zip(conversation["turns"], conversation["expected"], strict=True):
             got = pipeline.ask(turn, conversation_id, use_llm=use_llm).handoff
+            handed_off = handed_off or got.decision
             accepted = {expected["reason"], *expected.get("also", [])}
             for scope in ("all", conversation["lang"]):
                 c = counts[scope]
@@ -49,9 +54,15 @@ def handoff_report(
                         "detail": got.detail,
                     }
                 )
+        for scope in ("all", conversation["lang"]):
+            w = whole[scope]
+            w["needing"] += needs_person
+            w["reached"] += needs_person and handed_off
+            w["not_needing"] += not needs_person
+            w["false"] += (not needs_person) and handed_off
     report: dict[str, Any] = {}
     for scope in ("all", "en", "zh"):
-        c = counts[scope]
+        c, w = counts[scope], whole[scope]
         report[scope] = {
             "precision": round(c["tp"] / max(1, c["tp"] + c["fp"]), 3),
             "recall": round(c["tp"] / max(1, c["tp"] + c["fn"]), 3),
@@ -59,6 +70,10 @@ def handoff_report(
             "tp": c["tp"],
             "fp": c["fp"],
             "fn": c["fn"],
+            "conversations_reached": f"{w['reached']}/{w['needing']}",
+            "conversation_recall": round(w["reached"] / max(1, w["needing"]), 3),
+            "false_handoff_conversations": f"{w['false']}/{w['not_needing']}",
+            "false_handoff_rate": round(w["false"] / max(1, w["not_needing"]), 3),
         }
     report["recall_by_reason"] = {r: f"{c['found']}/{c['expected']}" for r, c in sorted(by_reason.items())}
     report["misses"] = misses

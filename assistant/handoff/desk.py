@@ -31,6 +31,10 @@ SummaryKind = Literal["llm", "extractive"]
 REASON_TEXT: dict[str, dict[Lang, str]] = {
     "risk": {"en": "possible fraud or unauthorised activity", "zh": "疑似欺诈或未授权交易"},
     "explicit_request": {"en": "the customer asked for a person", "zh": "客户要求转人工"},
+    "vulnerable": {
+        "en": "the customer may be vulnerable (bereavement, hardship, illness, or unsure about a caller)",
+        "zh": "客户可能处于弱势处境（亲人离世、经济困难、疾病，或不确定来电是否诈骗）",
+    },
     "complaint": {"en": "formal complaint", "zh": "正式投诉"},
     "emotion": {"en": "the customer is angry or increasingly frustrated", "zh": "客户情绪愤怒或持续不满"},
     "unanswered": {"en": "the assistant could not answer twice in a row", "zh": "AI助手连续两次无法回答"},

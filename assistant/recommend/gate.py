@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistant.domain import AnswerKind, HandoffDecision, Understanding
-from assistant.handoff.policy import FORMAL_COMPLAINT, HYPOTHETICAL, RISK_INTENTS, RISK_PHRASES
+from assistant.handoff.phrases import FORMAL_COMPLAINT, reports_risk, reports_vulnerability
+from assistant.handoff.policy import RISK_INTENTS
 
 GateReason = Literal[
     "no_customer",
@@ -18,6 +19,7 @@ GateReason = Literal[
     "not_beside_an_answer",
     "customer_upset",
     "complaint_or_fraud",
+    "vulnerable_customer",
     "handoff",
     "too_soon",
 ]
@@ -25,7 +27,7 @@ GateReason = Literal[
 UPSET_EMOTIONS = frozenset({"angry", "frustrated", "anxious"})
 # A conversation that has touched any of these is no place for marketing.
 SENSITIVE_INTENTS = RISK_INTENTS | {"complaint", "lost_or_stolen_card", "lost_or_stolen_phone"}
-SENSITIVE_HANDOFF_REASONS = frozenset({"risk", "complaint", "emotion"})
+SENSITIVE_HANDOFF_REASONS = frozenset({"risk", "vulnerable", "complaint", "emotion"})
 ANSWER_KINDS_WITH_OFFERS: frozenset[AnswerKind] = frozenset({"llm", "extractive", "curated"})
 
 
@@ -60,7 +62,7 @@ def _about_complaint_or_fraud(given: GateInput) -> bool:
     intent = given.understanding.intent.label if given.understanding else None
     message = given.message
     # The classifier can miss "someone used my card" phrased as a story; the handoff phrases catch it.
-    fraud_story = bool(RISK_PHRASES.search(message)) and not HYPOTHETICAL.search(message)
+    fraud_story = bool(reports_risk(message))
     return (
         intent in SENSITIVE_INTENTS
         or bool(SENSITIVE_INTENTS.intersection(given.earlier_intents))
@@ -79,6 +81,8 @@ def gate(given: GateInput) -> GateDecision:
         (given.with_person, "with_person"),
         (_upset(given.understanding), "customer_upset"),
         (_about_complaint_or_fraud(given), "complaint_or_fraud"),
+        # Bereaved, in hardship or ill: never a sales moment, whatever else the turn says.
+        (bool(reports_vulnerability(given.message)), "vulnerable_customer"),
         (given.handoff.decision or given.handoff.offer_person, "handoff"),
         (
             given.answer_kind is not None and given.answer_kind not in ANSWER_KINDS_WITH_OFFERS,

@@ -9,13 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.domain import Answer, HandoffDecision, Lang, TicketRef, Understanding
 from assistant.handoff.outbox import HandoffOutbox, PendingHandoff
-from assistant.handoff.policy import (
-    EXPLICIT_REQUEST,
-    NOT_A_REQUEST,
-    HandoffPolicy,
-    HandoffSignals,
-    asks_something,
-)
+from assistant.handoff.phrases import asks_for_person, asks_something
+from assistant.handoff.policy import HandoffPolicy, HandoffSignals
 from assistant.handoff.queue import HandoffQueue
 from assistant.prompts import Replies
 from assistant.storage.turn_log import TurnLog
@@ -43,8 +38,7 @@ def conversational_reply(
     """
     short = len(text) <= SMALL_TALK_MAX_CHARS[lang]
     intent = understanding.intent.label if understanding and understanding.intent.confidence >= 0.5 else None
-    asks_for_person = short and bool(EXPLICIT_REQUEST.search(text)) and not NOT_A_REQUEST.search(text)
-    if intent == "human_agent" or asks_for_person:
+    if intent == "human_agent" or (short and asks_for_person(text)):
         return Answer(text="", kind="conversational", abstained=False, grounded=True)
     if intent in SMALL_TALK and short:
         return Answer(text=replies.text(intent, lang), kind="conversational", abstained=False, grounded=True)

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.handoff.policy import HandoffPolicy, HandoffSignals, asks_something
+from assistant.handoff.phrases import asks_something
+from assistant.handoff.policy import HandoffPolicy, HandoffSignals
 from assistant.retrieval.followup import is_follow_up
 from assistant.stages.extractive import answer_units
 from assistant.stages.handoff import ACKNOWLEDGEMENT

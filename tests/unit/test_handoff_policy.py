@@ -173,3 +173,115 @@ def test_a_turn_meeting_several_rules_is_filed_under_the_most_urgent():
         understood("compromised_card", "angry", 0.9),
     )
     assert result.reason == "risk" and result.also == ["explicit_request", "emotion"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My father passed away last month, how do I close his account?",
+        "I lost my job and I can't keep up with my loan repayments",
+        "debt collectors are ringing me every day about my credit card",
+        "I'm in hospital having chemo and can't get to a branch",
+        "A man called from your bank: I must move my savings to a new account today. Is this real?",
+        "是我妈的卡，她前两天走了，我想把她的自动扣款都停掉",
+        "公司裁员我失业了，下个月房贷肯定还不上了",
+        "我爸住院了，医药费要从他卡里取",
+        "有人打电话说是银行的，让我把钱转到一个新账户，我还没转，这是真的假的？",
+    ],
+)
+def test_a_vulnerable_customer_reaches_a_person(text):
+    result = decide(text, understood("card_arrival", "neutral", 0.3))
+    assert (result.decision, result.reason, result.priority) == (True, "vulnerable", 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What happens to an account when the holder dies?",
+        "What's your hardship policy for mortgage customers?",
+        "What should I do if my mother passes away and I'm her executor?",
+        "账户持有人去世后，家属一般要办什么手续？",
+        "I can't pay with Apple Pay at this shop, why?",
+        "我上次打电话，人工客服说我这张卡可以免年费，是真的吗",
+    ],
+)
+def test_questions_about_bereavement_or_hardship_in_general_are_answered(text):
+    assert not decide(text, understood("card_arrival", "neutral", 0.3)).decision
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The 'police' said my account is linked to money laundering and told me to move it to a safe account",
+        "The caller had me install AnyDesk and now there are transfers I never made",
+        "I think I left my card on the train and I've just seen two payments at a petrol station",
+        "She met a man on Facebook and has been sending money to his 'investment' site",
+        "我爸接到自称公安的电话，说他涉嫌洗钱，让他把钱转到安全账户，已经转了八万",
+        "平台说要先交20%保证金才能提现，“老师”也联系不上了",
+        "我張卡前日喺的士度唔見咗，今日先發覺有幾單簽賬唔係我簽嘅",
+    ],
+)
+def test_a_scam_told_without_the_word_scam_is_risk(text):
+    result = decide(text, understood("card_arrival", "neutral", 0.3))
+    assert (result.decision, result.reason, result.priority) == (True, "risk", 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my bike got stolen lol. does my premium current account come with insurance for it?",
+        "I run a bakery. What's the best way to protect myself against chargeback fraud?",
+        "Got a text asking me to click a link. I didn't click it, just deleted it. Do you send these?",
+        "我电动车昨晚被偷了，能不能打一份刷卡买车的流水给派出所？",
+        "我朋友被网上刷单骗了，你们有没有防诈骗的宣传资料可以发给老人看",
+    ],
+)
+def test_theft_of_other_things_and_staying_safe_are_not_risk(text):
+    assert not decide(text, understood("card_arrival", "neutral", 0.3)).decision
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is there a number I can ring to talk this through?",
+        "Can you loop in someone from your team?",
+        "I'd prefer to go through this with a member of staff",
+        "could someone call me back this afternoon",
+        "麻烦安排个专员联系我",
+        "有没有客服电话，我直接打过去问",
+        "唔該幫我搵個職員跟進吓",
+    ],
+)
+def test_indirect_requests_for_a_person_hand_off(text):
+    result = decide(text, understood("card_arrival", confidence=0.3))
+    assert (result.decision, result.reason) == (True, "explicit_request")
+
+
+def test_a_person_mentioned_in_passing_is_not_a_request_but_a_request_beside_it_is():
+    assert not decide("Does a real person check the documents I upload?").decision
+    assert not decide("the agent told me last week the fee would be refunded, has it been?").decision
+    both = decide("the agent told me it was refunded. it wasn't. I want to speak to a manager")
+    assert both.reason == "explicit_request"
+
+
+@pytest.mark.parametrize(
+    ("text", "emotion"),
+    [
+        ("This is the third time I'm asking the same question.", "neutral"),
+        (
+            "Wonderful. Another week, another failed transfer. I'm moving my money to another bank.",
+            "satisfied",
+        ),
+        ("呵呵，一个月失败三回了，工资卡我准备换到别家去了", "anxious"),
+        ("我已经问第三次了，每次都是等等等", "frustrated"),
+    ],
+)
+def test_anger_said_calmly_reaches_a_person(text, emotion):
+    assert decide(text, understood("transfer_not_received_by_recipient", emotion, 0.5)).reason == "emotion"
+
+
+def test_a_grievance_told_calmly_or_a_thank_you_is_not_anger():
+    calm = understood("card_payment_fee_charged", "angry", 0.6)
+    assert not decide("You charged me a fee after your app outage stopped my transfer.", calm).decision
+    thanked = understood("complaint", "angry", 0.68)
+    assert not decide("上次投诉ATM吞钱的事已经解决了，钱也退回来了，谢谢你们", thanked).decision

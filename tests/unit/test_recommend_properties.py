@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -248,3 +249,12 @@ def test_the_gate_spaces_offers_and_stays_shut_with_a_person_or_a_handoff():
     assert gate(profile_gate.model_copy(update={"earlier_intents": ["compromised_card"]})).reason == (
         "complaint_or_fraud"
     )
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["My husband passed away, which savings account should I move his money to?", "我失业了，房贷还不上了"],
+)
+def test_a_bereaved_or_struggling_customer_is_offered_nothing(message):
+    given = GateInput(has_profile=True, marketing_consent=True, answer_kind="llm", message=message)
+    assert gate(given).reason == "vulnerable_customer"
