@@ -14,7 +14,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: setup model run test lint ingest bench-retrieval bench-ingest bench-classifiers bench-clinc train-classifiers train-classifiers-dev eval-handoff train-guard train-answerability eval-guard load-test eval-recommendations
+.PHONY: setup model run test lint ingest bench-retrieval bench-ingest bench-lexical bench-classifiers bench-clinc train-classifiers train-classifiers-dev eval-handoff train-guard train-answerability eval-guard load-test eval-recommendations
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ bench-retrieval: setup
 
 bench-ingest: setup
 	$(BIN)/python -m evals.bench_ingest
+
+# Keyword search at 10k and 100k chunks: the shared index against rank_bm25 in process.
+bench-lexical: setup
+	$(BIN)/python -m evals.bench_lexical --chunks 10000
+	$(BIN)/python -m evals.bench_lexical --chunks 100000
 
 bench-classifiers: setup
 	$(BIN)/python -m evals.bench_classifiers

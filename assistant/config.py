@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     llm_attempts: int = 3  # per call, before the first token; then the extractive answer
     llm_breaker_failures: int = 3  # failed calls in a row that open the circuit
     llm_breaker_cooldown_s: float = 30.0
+    # Calls streaming at once: the bundled llama.cpp server answers one at a time; an endpoint of your
+    # own gets as many as the UI runs turns unless set. A turn waits llm_queue_wait_s for a free one,
+    # then answers extractively.
+    llm_max_in_flight: int | None = None
+    llm_queue_wait_s: float = 3.0
 
     # Retrieval
     embedder: EmbedderName = "e5-multilingual"

@@ -37,6 +37,7 @@ from assistant.retrieval.answerability import AnswerabilityModel
 from assistant.retrieval.embedder import Embedder, build_embedder
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import ChromaIndex, VectorIndex
+from assistant.retrieval.lexical import IndexWithKeywords, LexicalIndex
 from assistant.stages.answer import Answerer
 from assistant.stages.guard import InputGuard, RateLimiter
 from assistant.stages.handoff import HandoffStage
@@ -72,7 +73,7 @@ class Services:
         return self._embedder or build_embedder(self.settings.embedder)
 
     @cached_property
-    def index(self) -> VectorIndex:
+    def vectors(self) -> ChromaIndex:
         # One collection per embedder: vectors from different models must never be mixed.
         name = f"{self.settings.collection}-{self.embedder.name}"
         return ChromaIndex.open(
@@ -81,6 +82,15 @@ class Services:
             server_url=self.settings.chroma_url,
             timeout_s=self.settings.chroma_timeout_s,
         )
+
+    @cached_property
+    def index(self) -> VectorIndex:
+        """The vector index; every write also goes to the keyword index, so the two never drift apart."""
+        return IndexWithKeywords(self.vectors, self.keywords)
+
+    @cached_property
+    def keywords(self) -> LexicalIndex:
+        return LexicalIndex(self.database)
 
     @cached_property
     def database(self) -> Engine:
@@ -122,9 +132,16 @@ class Services:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
+        if self.keywords.count() != self.index.count():
+            # A database from before the shared keyword index, or a new database beside an indexed
+            # vector store (ingestion skips unchanged documents): caught up once, before any search.
+            chunks = self.index.chunks()
+            logger.info("Keyword index out of step with the vector index: indexing %d chunks", len(chunks))
+            self.keywords.replace_all(chunks)
         return HybridRetriever(
             self.embedder,
             self.index,
+            self.keywords,
             top_k=self.settings.retrieval_top_k,
             candidates=self.settings.retrieval_candidates,
             rrf_k=self.settings.rrf_k,
@@ -146,7 +163,14 @@ class Services:
             temperature=s.llm_temperature,
         )
         breaker = CircuitBreaker(s.llm_breaker_failures, s.llm_breaker_cooldown_s)
-        return ResilientChatModel(endpoint, breaker, attempts=s.llm_attempts)
+        in_flight = s.llm_max_in_flight or (s.ui_concurrency if s.llm_base_url else 1)
+        return ResilientChatModel(
+            endpoint,
+            breaker,
+            attempts=s.llm_attempts,
+            max_in_flight=in_flight,
+            queue_wait_s=s.llm_queue_wait_s,
+        )
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -297,7 +321,6 @@ class Services:
                     "their folder again",
                     ", ".join(f"{v.doc_id} v{v.version}" for v in left),
                 )
-            self.retriever.refresh()
         elif self.index.count() == 0:
             # The registry is the record: a lost or new vector store is rebuilt from it.
             logger.info("Index is empty: republishing %d documents", len(self.knowledge.republish()))

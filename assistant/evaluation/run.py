@@ -26,7 +26,6 @@ from assistant.evaluation.baseline import baseline_chain, run_baseline
 from assistant.evaluation.handoff import handoff_report, load_conversations
 from assistant.evaluation.sampling import spread
 from assistant.evaluation.understanding import understanding_report
-from assistant.retrieval.index import ChromaIndex
 
 logger = logging.getLogger(__name__)
 
@@ -89,13 +88,12 @@ def run_evaluation(
         "description": HELDOUT_DESCRIPTION
     }
 
-    if isinstance(services.index, ChromaIndex):
-        chain = baseline_chain(services.index, services.embedder, _baseline_llm(services, settings))
-        baseline = run_baseline(chain, cases, lambda: advance("baseline"))
-        report["baseline"] = answer_report(baseline, services.embedder, references)
-        report["baseline"]["description"] = "LangChain: Chroma similarity top-4, stuff prompt, " + (
-            "the same LLM" if use_llm else "no LLM (answers with its top passage)"
-        )
+    chain = baseline_chain(services.vectors, services.embedder, _baseline_llm(services, settings))
+    baseline = run_baseline(chain, cases, lambda: advance("baseline"))
+    report["baseline"] = answer_report(baseline, services.embedder, references)
+    report["baseline"]["description"] = "LangChain: Chroma similarity top-4, stuff prompt, " + (
+        "the same LLM" if use_llm else "no LLM (answers with its top passage)"
+    )
     understander = services.understander
     if understander is not None:
         report["understanding"] = _section(

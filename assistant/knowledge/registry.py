@@ -268,11 +268,6 @@ class DocumentRegistry:
             ).first()
         return (int(row.version), row.status) if row else None
 
-    def last_audit_id(self) -> int:
-        """Grows with every change, from any process: a cheap way to notice one."""
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.max(audit_log.c.id))).scalar() or 0)
-
     def audit_trail(self, doc_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
         query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
         if doc_id is not None:

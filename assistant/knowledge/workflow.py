@@ -241,7 +241,6 @@ class KnowledgeBase:
             self.registry.set_status(
                 doc_id, v.version, "retired", actor, "retire", {"reason": reason, "chunks_removed": removed}
             )
-        self.retriever.refresh()
         return self.registry.versions(doc_id)
 
     # Curated answers and knowledge gaps.
@@ -355,8 +354,6 @@ class KnowledgeBase:
         for version in due.values():
             self._publish(version, progress)
             published.append(version)
-        if published:
-            self.retriever.refresh()
         return published
 
     def republish(self) -> list[DocumentVersion]:
@@ -364,23 +361,17 @@ class KnowledgeBase:
         live = self.registry.with_status("published")
         for version in live:
             self.ingestor.index_document(_loaded(version), version.content_hash)
-        self.retriever.refresh()
         return live
 
     def keep_current(self, interval_s: float, stop: threading.Event) -> None:
-        """For `serve`: publish versions as their effective dates arrive, and pick up publications
-        made by another process (the `docs` CLI, another replica) into the keyword index. With a
-        ``publisher`` lease only its holder publishes, so replicas don't each embed the same version.
+        """For `serve`: publish versions as their effective dates arrive. With a ``publisher`` lease only
+        its holder publishes, so replicas don't each embed the same version; the others search the
+        same vector and keyword indexes, so they answer from it at their next query.
         Runs until ``stop`` is set."""
-        seen = self.registry.last_audit_id()
         while not stop.wait(interval_s):
             try:
                 if self.publisher is None or self.publisher.acquire():
                     self.activate_due()
-                latest = self.registry.last_audit_id()
-                if latest != seen:
-                    self.retriever.refresh()
-                    seen = latest
             except Exception:  # keep the loop alive through a database or index outage
                 logger.exception("Keeping the knowledge base current failed; retrying")
         if self.publisher is not None:

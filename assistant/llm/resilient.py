@@ -1,9 +1,15 @@
-"""Bounded retries with backoff (tenacity) and a circuit breaker around any chat model.
+"""Bounded retries with backoff (tenacity), a circuit breaker and a bound on calls in flight, around
+any chat model.
 
 Only a failure before the first token is retried: once text has reached the customer a retry would
 repeat it. After ``failure_threshold`` failed calls in a row the circuit opens and calls fail at once
 for ``cooldown_s``, so customers get the extractive answer immediately instead of waiting on a dead
 endpoint; then one trial call decides whether it closes again.
+
+At most ``max_in_flight`` calls stream at once (a llama.cpp server answers one at a time): a customer
+who finds them all busy waits ``queue_wait_s`` at most, then gets the extractive answer. Busy is not
+broken: it never counts towards opening the circuit, so a queue of customers cannot trip the breaker
+for everyone the way first-token timeouts on a serialising server did.
 """
 
 from __future__ import annotations
@@ -72,9 +78,13 @@ class ResilientChatModel:
         attempts: int = 3,
         backoff_s: float = 0.2,
         max_backoff_s: float = 1.0,
+        max_in_flight: int = 16,
+        queue_wait_s: float = 3.0,
     ) -> None:
         self.inner = inner
         self.breaker = breaker
+        self.queue_wait_s = queue_wait_s
+        self._slots = threading.BoundedSemaphore(max_in_flight)
         self._retrying = Retrying(
             stop=stop_after_attempt(attempts),
             wait=wait_exponential(multiplier=backoff_s, max=max_backoff_s),
@@ -86,6 +96,14 @@ class ResilientChatModel:
     def stream(self, messages: list[ChatMessage], max_tokens: int) -> Iterator[str]:
         if not self.breaker.allow():
             raise LLMUnavailableError("language model circuit open", retry_helps=False)
+        if not self._slots.acquire(timeout=self.queue_wait_s):
+            raise LLMUnavailableError("language model busy with other customers", retry_helps=False)
+        try:
+            yield from self._guarded(messages, max_tokens)
+        finally:
+            self._slots.release()  # also when the caller stops reading early
+
+    def _guarded(self, messages: list[ChatMessage], max_tokens: int) -> Iterator[str]:
         try:
             pieces, first = self._retrying(self._first_piece, messages, max_tokens)
         except LLMUnavailableError:

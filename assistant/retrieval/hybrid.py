@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.domain import Chunk, Lang, RetrievedChunk
 from assistant.retrieval.embedder import Embedder
 from assistant.retrieval.index import SearchFilter, VectorIndex
-from assistant.retrieval.keyword import KeywordIndex
+from assistant.retrieval.lexical import LexicalIndex
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +54,7 @@ class HybridRetriever:
         self,
         embedder: Embedder,
         index: VectorIndex,
+        keywords: LexicalIndex,
         top_k: int = 4,
         candidates: int = 20,
         rrf_k: int = 60,
@@ -71,15 +71,7 @@ class HybridRetriever:
         self.top_k = top_k
         self.candidates = candidates
         self.rrf_k = rrf_k
-        self._keyword = KeywordIndex([])
-        self._lock = threading.Lock()
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Rebuild the keyword index after the vector index changed (ingestion, approval)."""
-        keyword = KeywordIndex(self.index.chunks())
-        with self._lock:
-            self._keyword = keyword
+        self.keywords = keywords
 
     def retrieve(
         self,
@@ -124,9 +116,7 @@ class HybridRetriever:
             dense, keyword_only = [], True
         timings["dense"] = timings.get("dense", 0.0) + (time.perf_counter() - started) * 1000
         started = time.perf_counter()
-        with self._lock:
-            keyword = self._keyword
-        sparse = keyword.search(query, self.candidates, where)
+        sparse = self.keywords.search(query, self.candidates, where)
         timings["bm25"] = timings.get("bm25", 0.0) + (time.perf_counter() - started) * 1000
 
         by_id: dict[str, Chunk] = {c.chunk_id: c for c, _ in dense} | {c.chunk_id: c for c, _ in sparse}
@@ -149,14 +139,14 @@ class HybridRetriever:
         ]
         return RetrievalResult(
             chunks=chunks,
-            signals=self._signals(query, keyword, dense, sparse, chunks),
+            signals=self._signals(query, self.keywords, dense, sparse, chunks),
             keyword_only=keyword_only,
         )
 
     @staticmethod
     def _signals(
         query: str,
-        keyword: KeywordIndex,
+        keyword: LexicalIndex,
         dense: list[tuple[Chunk, float]],
         sparse: list[tuple[Chunk, float]],
         kept: list[RetrievedChunk],

@@ -289,6 +289,39 @@ leases = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 
+# The keyword (BM25) index, shared by every replica and updated per document: each chunk's words
+# (our tokenizer, jieba for Chinese) as postings, and per-language totals for the BM25 statistics.
+lexical_chunks = Table(
+    "lexical_chunks",
+    metadata,
+    Column("chunk_id", String(255), primary_key=True),
+    Column("lang", String(8), nullable=False),
+    Column("length", Integer, nullable=False),  # words, repeats included: BM25's document length
+    Column("chunk", Text, nullable=False),  # the Chunk as JSON, returned with a hit
+)
+# A query reads only its terms' rows, in primary-key order (clustered on SQLite), with what scoring
+# and filtering need copied beside each posting: no lookup per posting.
+lexical_postings = Table(
+    "lexical_postings",
+    metadata,
+    Column("lang", String(8), primary_key=True),
+    Column("term", String(255), primary_key=True),
+    Column("chunk_id", String(255), primary_key=True),
+    Column("tf", Integer, nullable=False),
+    Column("length", Integer, nullable=False),
+    Column("approved", Boolean, nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Index("ix_lexical_postings_chunk", "chunk_id"),
+    sqlite_with_rowid=False,
+)
+lexical_stats = Table(
+    "lexical_stats",
+    metadata,
+    Column("lang", String(8), primary_key=True),
+    Column("chunks", Integer, nullable=False),
+    Column("total_length", Integer, nullable=False),
+)
+
 _APPEND_ONLY = {
     "sqlite": [
         "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
@@ -343,6 +376,11 @@ def _create_leases(conn: Connection) -> None:
     leases.create(conn)
 
 
+def _create_lexical_index(conn: Connection) -> None:
+    for table in (lexical_chunks, lexical_postings, lexical_stats):
+        table.create(conn)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -358,6 +396,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "document versions, audit log, curated answers, drafted gaps", _create_knowledge_management),
     Migration(6, "customer satisfaction ratings", _create_ratings),
     Migration(7, "leases: one process at a time for shared jobs", _create_leases),
+    Migration(8, "shared keyword index: postings and BM25 statistics", _create_lexical_index),
 )
 # Any fixed number: the key of the PostgreSQL advisory lock migrations run under.
 _MIGRATION_LOCK_KEY = 7_311_964_020

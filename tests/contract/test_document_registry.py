@@ -73,7 +73,6 @@ def test_the_audit_log_records_every_change_and_refuses_edits(registry):
     registry.set_status("fees-en", 1, "approved", "ann", "approve")
     trail = registry.audit_trail("fees-en")
     assert [(e.actor, e.action, e.version) for e in trail] == [("editor", "add", 1), ("ann", "approve", 1)]
-    assert registry.last_audit_id() == trail[-1].id
     for statement in (update(audit_log).values(actor="mallory"), delete(audit_log)):
         with pytest.raises(DBAPIError), registry.engine.begin() as conn:
             conn.execute(statement)

@@ -51,3 +51,28 @@ def test_only_the_lease_holder_publishes_and_another_takes_over_when_it_stops(tm
         thread.join()
     taken_over = published - before
     assert len(taken_over) == 1 and holder not in taken_over, published
+
+
+def test_a_document_published_through_one_replica_is_found_by_another_at_its_next_query(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    first, second = (
+        Services(settings, embedder=HashingEmbedder()),
+        Services(settings, embedder=HashingEmbedder()),
+    )
+    first.ingestor.ingest([Path(__file__).parents[2] / "knowledge" / "docs" / "en"])  # BM25 needs a corpus
+    question = "What rate does the Zorbex Saver pay?"
+    assert all(
+        hit.chunk.doc_id != "zorbex-saver-en" for hit in second.retriever.retrieve(question, "en").chunks
+    )
+    upload = b"# Zorbex Saver\n\n## Rate\n\nThe Zorbex Saver pays 9.99% a year on every balance.\n"
+    draft = first.knowledge.add(upload, "zorbex-saver.md", "editor", doc_id="zorbex-saver-en", lang="en")
+    first.knowledge.approve("zorbex-saver-en", "approver", draft.version)
+
+    found = second.retriever.retrieve(question, "en").chunks[0]  # no restart, no refresh
+    assert found.chunk.doc_id == "zorbex-saver-en" and found.bm25_rank == 1
+    first.knowledge.retire("zorbex-saver-en", "approver")
+    assert all(
+        hit.chunk.doc_id != "zorbex-saver-en" for hit in second.retriever.retrieve(question, "en").chunks
+    )

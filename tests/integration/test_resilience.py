@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -28,14 +29,13 @@ QUESTION = "What is the annual fee of the platinum credit card?"
 def services_for(
     kb_services: Services, kb_data_dir: Path, tmp_path: Path, base_url: str, **overrides
 ) -> Services:  # type: ignore[no-untyped-def]
+    values = {"llm_first_token_timeout_s": 1.0, "llm_timeout_s": 2.0, **overrides}
     settings = Settings(
         data_dir=kb_data_dir,
         database=f"sqlite:///{tmp_path / 'r.db'}",
         llm_base_url=base_url,
-        llm_first_token_timeout_s=1.0,
-        llm_timeout_s=2.0,
         _env_file=None,
-        **overrides,
+        **values,
     )  # type: ignore[call-arg]
     return Services(settings, embedder=kb_services.embedder)
 
@@ -124,7 +124,6 @@ def test_with_the_vector_store_down_answers_come_from_keyword_search_with_a_noti
         services = Services(settings, embedder=kb_services.embedder)
         docs = Path(__file__).parents[2] / "knowledge" / "docs" / "en"
         services.ingestor.ingest([docs / "credit-card-platinum.md", docs / "fee-schedule.md"])
-        services.retriever.refresh()
         assert services.pipeline.ask(QUESTION).answer.citations
         process.terminate()
         process.wait(timeout=10)
@@ -196,3 +195,35 @@ def test_with_the_queue_database_down_the_handoff_is_kept_and_filed_once_it_is_b
     finally:
         subprocess.run([*script, "stop", directory], check=False)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_turns_queued_behind_a_busy_llm_answer_extractively_on_time_and_the_circuit_stays_closed(
+    kb_services, kb_data_dir, tmp_path
+):
+    with StubLLM(tokens_per_s=4) as slow:  # each answer streams for several seconds
+        services = services_for(
+            kb_services,
+            kb_data_dir,
+            tmp_path,
+            slow.base_url,
+            llm_timeout_s=30.0,
+            llm_max_in_flight=1,
+            llm_queue_wait_s=0.5,
+        )
+        assert services.pipeline.ask(QUESTION, "warm-up").answer.kind == "llm"
+        results: dict[int, tuple[str, float]] = {}
+
+        def turn(n: int) -> None:
+            started = time.monotonic()
+            kind = services.pipeline.ask(QUESTION, f"c{n}").answer.kind
+            results[n] = (kind, time.monotonic() - started)
+
+        threads = [threading.Thread(target=turn, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    kinds = [kind for kind, _ in results.values()]
+    assert kinds.count("llm") == 1 and kinds.count("extractive") == 3, results
+    assert all(elapsed < 0.5 + 2.0 for kind, elapsed in results.values() if kind == "extractive"), results
+    assert services.chat_model.breaker.state == "closed" and slow.requests == 2  # type: ignore[attr-defined]

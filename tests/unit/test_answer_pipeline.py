@@ -32,7 +32,6 @@ def make_services(tmp_path: Path):
         settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
         services = Services(settings, embedder=HashingEmbedder(), chat_model=llm)
         services.ingestor.ingest([docs])
-        services.retriever.refresh()
         return services, llm
 
     return build

@@ -11,6 +11,9 @@ import numpy as np
 from assistant.domain import Chunk
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import ChromaIndex, SearchFilter
+from assistant.retrieval.lexical import IndexWithKeywords, LexicalIndex
+from assistant.storage.database import open_database
+from assistant.storage.migrations import migrate
 from tests.fakes import HashingEmbedder
 
 CHUNKS = [
@@ -56,11 +59,15 @@ class BrokenIndex:
 
 def retriever(tmp_path: Path, hang_s: float | None, search_workers: int = 4) -> HybridRetriever:
     embedder = HashingEmbedder()
-    index = ChromaIndex.open("faults", persist_dir=tmp_path / "chroma")
+    database = open_database(f"sqlite:///{tmp_path / 'assistant.db'}")
+    migrate(database)
+    keywords = LexicalIndex(database)
+    index = IndexWithKeywords(ChromaIndex.open("faults", persist_dir=tmp_path / "chroma"), keywords)
     index.add(CHUNKS, embedder.embed_passages([c.text for c in CHUNKS]))
     return HybridRetriever(
         embedder,
         BrokenIndex(index, hang_s),  # type: ignore[arg-type]
+        keywords,
         top_k=2,
         dense_timeout_s=0.3,
         search_workers=search_workers,
