@@ -17,6 +17,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import Connection, Engine, Float, case, cast, delete, func, literal, select
@@ -37,6 +38,12 @@ _BATCH = 500
 def _batches(items: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), _BATCH):
         yield items[start : start + _BATCH]
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
+    """A chunk's words; kept, because re-indexing unchanged chunks (a catch-up, a republish) is common."""
+    return tuple(tokenize(text)) or ("_",)
 
 
 def _idf(chunks: int, containing: int) -> float:
@@ -73,7 +80,7 @@ class LexicalIndex:
         lengths: Counter[str] = Counter()
         rows, postings = [], []
         for chunk in chunks:
-            words = tokenize(chunk.contextual_text()) or ["_"]
+            words = _words(chunk.contextual_text())
             rows.append(
                 {
                     "chunk_id": chunk.chunk_id,
