@@ -139,14 +139,13 @@ class HybridRetriever:
         ]
         return RetrievalResult(
             chunks=chunks,
-            signals=self._signals(query, self.keywords, dense, sparse, chunks),
+            signals=self._signals(query, dense, sparse, chunks),
             keyword_only=keyword_only,
         )
 
-    @staticmethod
     def _signals(
+        self,
         query: str,
-        keyword: LexicalIndex,
         dense: list[tuple[Chunk, float]],
         sparse: list[tuple[Chunk, float]],
         kept: list[RetrievedChunk],
@@ -156,7 +155,9 @@ class HybridRetriever:
             best_by_doc[chunk.doc_id] = max(similarity, best_by_doc.get(chunk.doc_id, similarity))
         ranked = [*sorted(best_by_doc.values(), reverse=True), 0.0, 0.0]
         coverage = (
-            keyword.coverage(query, [hit.chunk.chunk_id for hit in kept], kept[0].chunk.lang) if kept else 0.0
+            self.keywords.coverage(query, [hit.chunk.chunk_id for hit in kept], kept[0].chunk.lang)
+            if kept
+            else 0.0
         )
         return RetrievalSignals(
             best_dense_similarity=ranked[0],
