@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     embedder: EmbedderName = "e5-multilingual"
     chroma_url: str | None = Field(default=None, description="e.g. http://127.0.0.1:8000; unset = embedded")
     collection: str = "knowledge"
-    retrieval_top_k: int = 3
+    retrieval_top_k: int = 4
     retrieval_candidates: int = 20
     rrf_k: int = 60
     vector_timeout_s: float = 5.0  # a slower vector search is dropped for keyword search alone

@@ -47,7 +47,13 @@ NOT_A_REQUEST = re.compile(
     r"|\b(the|an|your|one of your) (agent|representative|adviser|advisor|staff|person)s? "
     r"(said|told|says|promised|mentioned|explained|was)\b"
     r"|人工客服(说|說|告诉|告訴|讲|講|回复|回覆|答应|答應|跟我|让我|讓我|给我|給我|那边|那邊)|"
-    r"(上次|之前|以前|刚才|剛才|昨天)[^。？！，,]{0,10}(人工客服|客服|专员|專員|客户经理|客戶經理)",
+    r"(上次|之前|以前|刚才|剛才|昨天)[^。？！，,]{0,10}(人工客服|客服|专员|專員|客户经理|客戶經理)"
+    # When the phone line is open: a question about the service, not a request to be put through.
+    r"|\b(hours|opening times?) (of|for) (your |the )?"
+    r"(call cent(re|er)|helpline|hotline|phone line|agents?)\b"
+    r"|\b(call cent(re|er)|helpline|hotline|phone line)'?s? (opening )?(hours|times)\b"
+    r"|(人工客服|客服|人工|热线|熱線|电话|電話)[^。？！?!，,]{0,4}"
+    r"(几点|幾點|营业时间|營業時間|服务时间|服務時間|上班时间|上班時間|什么时候|什麼時候)",
     _FLAGS,
 )
 

@@ -2,8 +2,9 @@
 
 Decision order: a question about the customer's own account data (balance, "did my salary arrive")
 -> say where to look and offer a person, since no document holds it; no passage close enough to
-the question, or the answerability check says the passages don't hold the answer -> abstain
-without asking the LLM; the LLM says NO_ANSWER -> abstain; the LLM's answer has no valid citation or
+the question, or the answerability check says the passages don't hold the answer, or the question
+asks for a kind of statement no kept passage makes (a forecast, a past return) -> abstain without
+asking the LLM; the LLM says NO_ANSWER -> abstain; the LLM's answer has no valid citation or
 a number its sources don't contain -> replace it with the extractive answer; the LLM is down or slow
 -> extractive answer too.
 Every abstention offers a person.
@@ -27,6 +28,7 @@ from assistant.llm.chat_model import ChatModel
 from assistant.prompts import PromptTemplate
 from assistant.retrieval.answerability import AnswerabilityModel
 from assistant.retrieval.hybrid import RetrievalResult
+from assistant.stages.answer_types import unanswerable_kind
 from assistant.stages.citations import attribute_uncited, check_citations, to_citation
 from assistant.stages.extractive import extract_answer, extractive_preamble
 from assistant.stages.own_data import asks_for_own_account_data, own_data_text
@@ -123,6 +125,9 @@ class Answerer:
             return
         if not sources or self._cannot_answer(request):
             yield self._done(request, self._abstain(request.lang, "no relevant passage"), None)
+            return
+        if why := unanswerable_kind(request.question, sources):
+            yield self._done(request, self._abstain(request.lang, why), None)
             return
         if not request.use_llm or self.chat_model is None:
             reason = None if not request.use_llm else "no language model configured"

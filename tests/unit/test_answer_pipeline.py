@@ -93,6 +93,14 @@ def test_irrelevant_question_abstains_without_calling_the_llm(make_services):
     assert llm.calls == []
 
 
+def test_a_forecast_is_declined_without_calling_the_llm(make_services):
+    services, llm = make_services("The rate will fall to 0.04% a day next year [1].")
+    result = services.pipeline.ask("Is the platinum card's interest rate going down next year?")
+    assert result.answer.abstained
+    assert result.answer.fallback_reason == "asks for a forecast no document makes"
+    assert llm.calls == []
+
+
 def test_extractive_mode_skips_the_llm(make_services):
     services, llm = make_services()
     result = services.pipeline.ask(QUESTION, use_llm=False)

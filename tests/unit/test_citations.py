@@ -37,6 +37,12 @@ def test_numbers_are_compared_by_value():
     assert numeric_values("¥1,200 and 15万 and 1.0% and 18.25") == {1200.0, 150000.0, 1.0, 18.25}
 
 
+def test_numbers_written_in_chinese_characters_are_figures_too():
+    assert numeric_values("提供卡号后四位，两个工作日内到账，二十天内答复") == {4.0, 2.0, 20.0}
+    # A bare 一 is mostly "a" or "once": not read as the figure 1.
+    assert numeric_values("一天最多取一次") == set()
+
+
 def test_grounded_answer_resolves_citations_to_documents():
     check = check_citations("The Platinum card annual fee is ¥1,200 [1].", [PLATINUM, GOLD], QUESTION)
     assert check.grounded
@@ -61,6 +67,13 @@ def test_number_missing_from_cited_source_is_not_grounded():
     check = check_citations("The Platinum card annual fee is ¥1,500 [1].", [PLATINUM, GOLD], QUESTION)
     assert check.unsupported_numbers == ["1500"]
     assert not check.grounded
+
+
+def test_a_figure_in_chinese_characters_is_checked_against_the_cited_source():
+    delivery = hit("补卡后约7个工作日寄到，加急寄送2个工作日。", title="借记卡", doc_id="debit-card-zh")
+    question = "加急补卡几天能到？"
+    assert check_citations("加急寄送三个工作日可到 [1]。", [delivery], question).unsupported_numbers == ["3"]
+    assert check_citations("加急寄送两个工作日可到 [1]。", [delivery], question).unsupported_numbers == []
 
 
 def test_number_from_another_uncited_source_does_not_count():

@@ -265,6 +265,15 @@ def test_a_person_mentioned_in_passing_is_not_a_request_but_a_request_beside_it_
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["客服电话几点到几点？挂失也是这个时间吗", "人工客服几点上班？", "What are your call centre hours?"],
+)
+def test_asking_when_the_phone_line_is_open_is_not_a_request(text):
+    assert not decide(text).decision
+    assert decide(text + " 我要转人工" if "客服" in text else text + " Put me through to an agent.").decision
+
+
+@pytest.mark.parametrize(
     ("text", "emotion"),
     [
         ("This is the third time I'm asking the same question.", "neutral"),
