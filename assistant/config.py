@@ -57,7 +57,10 @@ class Settings(BaseSettings):
     collection: str = "knowledge"
     retrieval_top_k: int = 4
     retrieval_candidates: int = 20
-    rrf_k: int = 60
+    # Each list holds 20 candidates, not the thousands RRF's usual k = 60 was set for: a smaller k lets
+    # a clear first place in one list count (figures right on the 180 set 0.87 -> 0.89 EN; retrieval set
+    # MRR unchanged at 0.88, section hit@5 0.92 -> 0.93). k = 5 cost retrieval-set MRR 0.02.
+    rrf_k: int = 10
     vector_timeout_s: float = 5.0  # a slower vector search is dropped for keyword search alone
     chroma_timeout_s: float = 30.0  # any one request to a Chroma server (start-up, ingestion batches)
     # Below this cosine similarity of the best passage the sources cannot answer: abstain.
