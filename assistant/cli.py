@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.access import check_production_logins
+from assistant.channels import commands as channel_commands
 from assistant.config import AnswerMode, Settings
 from assistant.container import Services, local_llm
 from assistant.domain import PRIORITY_NAMES, TurnResult
@@ -34,6 +35,7 @@ app.command()(recommend_commands.recommend)
 app.command()(recommend_commands.customers)
 app.command()(recommend_commands.funnel)
 app.add_typer(knowledge_commands.docs, name="docs")
+app.add_typer(channel_commands.channels, name="channels")
 
 
 def _quiet_environment() -> None:

@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from assistant.analytics import Ratings
+from assistant.channels.keys import ChannelKeys
 from assistant.config import Settings
 from assistant.errors import TerminalError
 from assistant.guard.injection import GUARD_MODELS_DIR, InjectionHead
@@ -256,6 +257,10 @@ class Services:
             self.recommender,
             self.curated,
         )
+
+    @cached_property
+    def channel_keys(self) -> ChannelKeys:
+        return ChannelKeys(self.database)
 
     @cached_property
     def ratings(self) -> Ratings:

@@ -111,8 +111,10 @@ class Pipeline:
         conversation_id: str | None = None,
         use_llm: bool = True,
         customer_id: str | None = None,
+        channel: str | None = None,
     ) -> Iterator[TurnEvent]:
-        """``customer_id``: the signed-in customer, whose profile personalises recommendations."""
+        """``customer_id``: the signed-in customer, whose profile personalises recommendations;
+        ``channel``: where the message came in (None: the web chat)."""
         started = time.perf_counter()
         timer = _StageTimer()
         conversation_id = conversation_id or uuid.uuid4().hex
@@ -124,7 +126,7 @@ class Pipeline:
         with timer.stage("store"):
             try:
                 message_key: int | str = self.conversations.append(
-                    conversation_id, "customer", text, customer_id=customer_id
+                    conversation_id, "customer", text, customer_id=customer_id, channel=channel
                 ).id
                 with_person = self.conversations.mode(conversation_id) == "human"
             except SQLAlchemyError as exc:

@@ -50,7 +50,8 @@ def transcript_messages(transcript: list[Message]) -> list[dict[str, Any]]:
     shown = []
     for m in transcript:
         if m.source == "customer":
-            shown.append({"role": "user", "content": m.text})
+            via = f"_via {m.channel}_\n\n" if m.channel else ""
+            shown.append({"role": "user", "content": via + m.text})
         elif m.source == "system":
             shown.append({"role": "assistant", "content": f"_{m.text}_"})
         else:
@@ -76,7 +77,7 @@ def packet_markdown(packet: HandoffPacket) -> str:
     return (
         f"### Ticket {t.id} · {PRIORITY_NAMES[t.priority]} · {packet.reason_text}\n"
         f"Waiting {_waiting(packet.waiting_s)} · intent **{t.intent or '—'}** · "
-        f"emotion **{t.emotion or '—'}**{complaint}\n\n"
+        f"emotion **{t.emotion or '—'}** · channel **{packet.channel}**{complaint}\n\n"
         f"**Summary** ({packet.summary_kind}): {packet.summary}\n\n"
         f"**Emotion curve:** {curve}\n\n**Customer:** {customer}\n\n"
         f"**Sources the assistant used:**\n{sources or '- none'}"

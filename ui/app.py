@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 
 import gradio as gr
+import uvicorn
+from fastapi import FastAPI
 
+from assistant.channels.api import build_api
 from assistant.config import PROJECT_ROOT
 from assistant.container import Services
 from ui.agent import build_agent_tab
@@ -34,9 +37,24 @@ def build_app(services: Services) -> gr.Blocks:
     return app
 
 
+def build_server(services: Services) -> FastAPI:
+    """The channel API under /api/v1 and the web app at /, in one server."""
+    settings = services.settings
+    api = build_api(
+        services.channel_keys,
+        services.pipeline,
+        services.conversations,
+        services.desk,
+        services.ratings.rate,
+        settings.max_message_chars,
+        use_llm=settings.answers == "llm",
+    )
+    blocks = build_app(services)
+    blocks.queue(default_concurrency_limit=settings.ui_concurrency)
+    return gr.mount_gradio_app(api, blocks, path="/", show_error=False)
+
+
 def launch(services: Services) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = services.settings
-    app = build_app(services)
-    app.queue(default_concurrency_limit=settings.ui_concurrency)
-    app.launch(server_name=settings.host, server_port=settings.port, share=False, show_error=False)
+    uvicorn.run(build_server(services), host=settings.host, port=settings.port, log_level="warning")

@@ -18,6 +18,7 @@ from assistant.storage.database import as_utc
 from assistant.storage.migrations import conversations, messages
 
 Mode = Literal["auto", "human"]
+State = Literal["auto", "human", "closed"]
 Source = Literal["customer", "assistant", "agent", "system"]
 
 
@@ -29,10 +30,15 @@ class Message(BaseModel):
     text: str
     details: dict[str, Any] = {}
     created_at: datetime
+    channel: str | None = None  # None: the web chat
 
 
 def ensure_conversation(
-    conn: Connection, conversation_id: str, lang: str | None = None, customer_id: str | None = None
+    conn: Connection,
+    conversation_id: str,
+    lang: str | None = None,
+    customer_id: str | None = None,
+    channel: str | None = None,
 ) -> None:
     """Create the conversation row if it does not exist yet (safe under concurrent callers)."""
     if conn.execute(select(conversations.c.id).where(conversations.c.id == conversation_id)).first():
@@ -46,12 +52,22 @@ def ensure_conversation(
                     mode="auto",
                     lang=lang,
                     customer_id=customer_id,
+                    channel=channel,
                     created_at=now,
                     updated_at=now,
                 )
             )
     except IntegrityError:
         pass  # created by a concurrent caller in the meantime
+
+
+class Conversation(BaseModel):
+    id: str
+    state: State  # with the assistant, with a person, or closed by the customer
+    lang: str | None
+    customer_id: str | None
+    channel: str | None
+    created_at: datetime
 
 
 class ConversationStore:
@@ -73,6 +89,45 @@ class ConversationStore:
             ).first()
         return row.customer_id if row is not None else None
 
+    def get(self, conversation_id: str) -> Conversation | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(select(conversations).where(conversations.c.id == conversation_id))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            return None
+        return Conversation(
+            id=row["id"],
+            state=row["mode"],
+            lang=row["lang"],
+            customer_id=row["customer_id"],
+            channel=row["channel"],
+            created_at=as_utc(row["created_at"]),
+        )
+
+    def open(self, conversation_id: str, customer_id: str | None, channel: str | None) -> None:
+        with self.engine.begin() as conn:
+            ensure_conversation(conn, conversation_id, None, customer_id, channel)
+
+    def close(self, conversation_id: str) -> None:
+        """The customer ended the chat: nothing more is answered in it."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(conversations)
+                .where(conversations.c.id == conversation_id)
+                .values(mode="closed", updated_at=datetime.now(UTC))
+            )
+
+    def channel(self, conversation_id: str) -> str | None:
+        """The channel the customer last wrote from (None: the web chat)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(conversations.c.channel).where(conversations.c.id == conversation_id)
+            ).first()
+        return row.channel if row is not None else None
+
     def agent(self, conversation_id: str) -> str | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -89,10 +144,12 @@ class ConversationStore:
         details: dict[str, Any] | None = None,
         lang: str | None = None,
         customer_id: str | None = None,
+        channel: str | None = None,
     ) -> Message:
+        """``channel``: where a customer's message came in; the conversation is then active there."""
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            ensure_conversation(conn, conversation_id, lang, customer_id)
+            ensure_conversation(conn, conversation_id, lang, customer_id, channel)
             key = conn.execute(
                 messages.insert().values(
                     conversation_id=conversation_id,
@@ -101,10 +158,14 @@ class ConversationStore:
                     text=text,
                     details=json.dumps(details or {}, ensure_ascii=False),
                     created_at=now,
+                    channel=channel,
                 )
             ).inserted_primary_key
+            moved = {"channel": channel} if channel else {}
             conn.execute(
-                update(conversations).where(conversations.c.id == conversation_id).values(updated_at=now)
+                update(conversations)
+                .where(conversations.c.id == conversation_id)
+                .values(updated_at=now, **moved)
             )
         assert key is not None
         return Message(
@@ -115,6 +176,7 @@ class ConversationStore:
             text=text,
             details=details or {},
             created_at=now,
+            channel=channel,
         )
 
     def transcript(

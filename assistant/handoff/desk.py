@@ -66,6 +66,7 @@ class HandoffPacket(BaseModel):
     transcript: list[Message]
     sources: list[dict[str, Any]]
     customer: dict[str, Any] | None = None
+    channel: str = "web"  # where the customer is now: the agent's reply reaches them there
     complaint: Complaint | None = None
     suggested_reply: SuggestedReply | None = None
 
@@ -251,6 +252,7 @@ class HandoffDesk:
             transcript=transcript,
             sources=list(sources.values()),
             customer=self._customer(ticket.conversation_id),
+            channel=self.conversations.channel(ticket.conversation_id) or "web",
             complaint=self.queue.complaint(ticket.conversation_id),
             suggested_reply=self.suggest_reply(turns, lang) if with_suggestion else None,
         )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -82,30 +83,38 @@ turns = Table(
 )
 
 
-conversations = Table(
-    "conversations",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("mode", String(8), nullable=False),  # auto | human
-    Column("lang", String(8)),
-    Column("customer_id", String(64)),
-    Column("agent", String(64)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
+def _conversation_columns() -> list[Column[Any]]:
+    return [
+        Column("id", String(64), primary_key=True),
+        Column("mode", String(8), nullable=False),  # auto | human
+        Column("lang", String(8)),
+        Column("customer_id", String(64)),
+        Column("agent", String(64)),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
+# The channel a message came in through, and the one the conversation was last active in (web, app,
+# wechat...): added by migration 9; NULL before it, which is the web chat.
+_CHANNEL_COLUMN = "channel VARCHAR(32)"
+conversations = Table("conversations", metadata, *_conversation_columns(), Column("channel", String(32)))
+
 
 # The transcript: every message with its source (customer, assistant, agent, system).
-messages = Table(
-    "messages",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("conversation_id", String(64), ForeignKey("conversations.id"), nullable=False, index=True),
-    Column("source", String(16), nullable=False),
-    Column("author", String(64)),
-    Column("text", Text, nullable=False),
-    Column("details", Text),  # JSON: intent, emotion, citations
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+def _message_columns() -> list[Column[Any]]:
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("conversation_id", String(64), ForeignKey("conversations.id"), nullable=False, index=True),
+        Column("source", String(16), nullable=False),
+        Column("author", String(64)),
+        Column("text", Text, nullable=False),
+        Column("details", Text),  # JSON: intent, emotion, citations
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
+messages = Table("messages", metadata, *_message_columns(), Column("channel", String(32)))
 
 handoff_tickets = Table(
     "handoff_tickets",
@@ -322,6 +331,20 @@ lexical_stats = Table(
     Column("total_length", Integer, nullable=False),
 )
 
+# Other channels (the mobile app's backend, a WeChat gateway, a helpdesk) call the HTTP API with a key;
+# only its SHA-256 is kept, so a copy of the database gives no one a usable key.
+channel_keys = Table(
+    "channel_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False),  # shown in listings to tell keys apart
+    Column("roles", String(64), nullable=False),  # comma-separated: chat, helpdesk
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
 _APPEND_ONLY = {
     "sqlite": [
         "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
@@ -348,7 +371,11 @@ def _add_understanding(conn: Connection) -> None:
 
 
 def _create_handoff(conn: Connection) -> None:
-    for table in (conversations, messages, handoff_tickets, complaints):
+    # As released: the channel columns come with migration 9.
+    released = MetaData()
+    Table("conversations", released, *_conversation_columns()).create(conn)
+    Table("messages", released, *_message_columns()).create(conn)
+    for table in (handoff_tickets, complaints):
         table.create(conn)
 
 
@@ -376,6 +403,12 @@ def _create_leases(conn: Connection) -> None:
     leases.create(conn)
 
 
+def _add_channels(conn: Connection) -> None:
+    for table in ("conversations", "messages"):
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {_CHANNEL_COLUMN}"))
+    channel_keys.create(conn)
+
+
 def _create_lexical_index(conn: Connection) -> None:
     for table in (lexical_chunks, lexical_postings, lexical_stats):
         table.create(conn)
@@ -397,6 +430,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "customer satisfaction ratings", _create_ratings),
     Migration(7, "leases: one process at a time for shared jobs", _create_leases),
     Migration(8, "shared keyword index: postings and BM25 statistics", _create_lexical_index),
+    Migration(9, "channels: API keys, the channel of each message and conversation", _add_channels),
 )
 # Any fixed number: the key of the PostgreSQL advisory lock migrations run under.
 _MIGRATION_LOCK_KEY = 7_311_964_020

@@ -7,7 +7,7 @@ import pytest
 from assistant.config import Settings
 from assistant.container import Services
 from ui.agent import check_login, packet_markdown, queue_rows, transcript_messages
-from ui.app import build_app
+from ui.app import build_app, build_server
 from ui.chat import WELCOME, poll_staff_messages, respond
 
 pytestmark = pytest.mark.slow
@@ -19,6 +19,16 @@ def test_app_builds_with_customer_chat_first(kb_services: Services) -> None:
     labels = [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
     assert labels[0].startswith("Customer chat") and labels[1].startswith("Agent console")
     assert "AI assistant" in WELCOME and "人工客服" in WELCOME
+
+
+def test_one_server_serves_the_web_app_and_the_channel_api(kb_services: Services) -> None:
+    from fastapi.testclient import TestClient
+
+    client = TestClient(build_server(kb_services))
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "/api/v1/conversations" in client.get("/api/v1/openapi.json").json()["paths"]
+    assert client.post("/api/v1/conversations").status_code == 401
 
 
 def test_chat_streams_an_answer_and_shows_expandable_sources(kb_services: Services) -> None:
