@@ -44,7 +44,7 @@ from assistant.stages.guard import InputGuard, RateLimiter
 from assistant.stages.handoff import HandoffStage
 from assistant.stages.understand import UnderstandStage
 from assistant.stages.unit_vectors import UnitVectors
-from assistant.storage.database import open_database
+from assistant.storage.database import exclusively, open_database
 from assistant.storage.lease import Lease
 from assistant.storage.migrations import migrate
 from assistant.storage.turn_log import TurnLog
@@ -311,6 +311,11 @@ class Services:
 
     def ensure_knowledge_indexed(self) -> None:
         """A fresh data directory gets the bundled knowledge base, so every command works out of the box."""
+        # Replicas starting together on a new database: one ingests, the others then find it done.
+        with exclusively(self.database, "first-ingest"):
+            self._index_knowledge()
+
+    def _index_knowledge(self) -> None:
         unfinished = self.registry.with_status("indexing")
         if not self.registry.latest_per_document() or unfinished:
             if unfinished:  # an ingest was stopped half-way: the folder's next ingest finishes it

@@ -8,9 +8,7 @@ beside the SQLite database.
 
 from __future__ import annotations
 
-import fcntl
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +33,8 @@ from sqlalchemy import (
     select,
     text,
 )
+
+from assistant.storage.database import exclusively
 
 metadata = MetaData()
 
@@ -432,37 +432,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "shared keyword index: postings and BM25 statistics", _create_lexical_index),
     Migration(9, "channels: API keys, the channel of each message and conversation", _add_channels),
 )
-# Any fixed number: the key of the PostgreSQL advisory lock migrations run under.
-_MIGRATION_LOCK_KEY = 7_311_964_020
 
 
 def migrate(engine: Engine) -> list[int]:
     """Apply pending migrations, one process at a time; returns the versions applied now."""
-    with _migration_lock(engine):
+    with exclusively(engine, "migrate"):
         return _apply_pending(engine)
-
-
-@contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:  # a session lock, held while other connections migrate
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
-                conn.commit()
-        return
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield  # nothing another process could share
-        return
-    with open(f"{database}.migrate.lock", "a") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def _apply_pending(engine: Engine) -> list[int]:
