@@ -83,7 +83,7 @@ class Settings(BaseSettings):
 
     # Input guard limits
     max_message_chars: int = 2000
-    rate_limit_messages: int = 20  # per conversation, in any rate_limit_window_s
+    rate_limit_messages: int = 20  # per customer (a guest: per address), in any rate_limit_window_s
     rate_limit_window_s: float = 60.0
     chunk_max_chars_en: int = 900
     chunk_max_chars_zh: int = 450
@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     staff: dict[str, StaffLogin] = DEFAULT_STAFF
 
     # Web UI
+    # Behind a reverse proxy that sets X-Real-IP (deploy/nginx.conf): a guest's rate limit counts
+    # against that address. Off when clients reach the app directly, since they could set it.
+    behind_proxy: bool = False
     host: str = "127.0.0.1"
     port: int = 7860
     # How many customers' turns run at once; the dense-search pool and the database pool are sized from

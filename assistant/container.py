@@ -40,13 +40,14 @@ from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.index import ChromaIndex, VectorIndex
 from assistant.retrieval.lexical import IndexWithKeywords, LexicalIndex
 from assistant.stages.answer import Answerer
-from assistant.stages.guard import InputGuard, RateLimiter
+from assistant.stages.guard import InputGuard
 from assistant.stages.handoff import HandoffStage
 from assistant.stages.understand import UnderstandStage
 from assistant.stages.unit_vectors import UnitVectors
 from assistant.storage.database import exclusively, open_database
 from assistant.storage.lease import Lease
 from assistant.storage.migrations import migrate
+from assistant.storage.rate_limits import DatabaseRateLimiter
 from assistant.storage.turn_log import TurnLog
 from assistant.understand.llm import CombinedUnderstander, LLMClassifier
 from assistant.understand.local import Understander, load_local_understander
@@ -241,7 +242,7 @@ class Services:
             PiiRedactor(),
             self.replies,
             max_chars=s.max_message_chars,
-            rate_limiter=RateLimiter(s.rate_limit_messages, s.rate_limit_window_s),
+            rate_limiter=DatabaseRateLimiter(self.database, s.rate_limit_messages, s.rate_limit_window_s),
             embedder=self.embedder,
             head=self.injection_head,
         )

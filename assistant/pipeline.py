@@ -112,15 +112,18 @@ class Pipeline:
         use_llm: bool = True,
         customer_id: str | None = None,
         channel: str | None = None,
+        client: str | None = None,
     ) -> Iterator[TurnEvent]:
         """``customer_id``: the signed-in customer, whose profile personalises recommendations;
-        ``channel``: where the message came in (None: the web chat)."""
+        ``channel``: where the message came in (None: the web chat); ``client``: who the rate limit
+        counts against (the customer, or a guest's address: see ``rate_limit_key``); the conversation
+        when not given (tools that replay many conversations)."""
         started = time.perf_counter()
         timer = _StageTimer()
         conversation_id = conversation_id or uuid.uuid4().hex
 
         with timer.stage("guard"):
-            guarded = self.guard.run(question, detect_lang(question), conversation_id)
+            guarded = self.guard.run(question, detect_lang(question), conversation_id, client)
         text = guarded.text  # from here on, only the masked text exists
 
         with timer.stage("store"):
@@ -262,6 +265,12 @@ class Pipeline:
             if isinstance(event, TurnDone):
                 return event.result
         raise AssertionError("a turn always ends with TurnDone")
+
+
+def rate_limit_key(customer_id: str | None, guest: str) -> str:
+    """The customer when signed in (one limit across tabs, channels and replicas), else the guest's
+    address or channel session."""
+    return f"customer:{customer_id}" if customer_id else f"guest:{guest}"
 
 
 def _assistant_details(result: TurnResult) -> dict[str, object]:

@@ -115,11 +115,16 @@ def postgres_server() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty application database on each backend: the conformance suites run on both."""
+    return new_database_url(request, request.param, tmp_path)
+
+
+def new_database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    """A fresh, empty database: a SQLite file, or a new database on the session's PostgreSQL server."""
     import uuid
 
     from sqlalchemy import create_engine, text
 
-    if request.param == "sqlite":
+    if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'assistant.db'}"
     admin_url = request.getfixturevalue("postgres_server")
     name = f"t_{uuid.uuid4().hex[:12]}"

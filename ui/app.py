@@ -27,6 +27,7 @@ def build_app(services: Services) -> gr.Blocks:
                 services.recommender,
                 services.profiles,
                 services.ratings,
+                behind_proxy=services.settings.behind_proxy,
             )
         with gr.Tab("Agent console · 人工坐席"):
             build_agent_tab(services.desk, services.settings)

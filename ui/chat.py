@@ -13,7 +13,7 @@ from assistant.domain import Citation, TurnResult
 from assistant.handoff.conversations import ConversationStore
 from assistant.handoff.conversations import Message as StoredMessage
 from assistant.lang import detect_lang
-from assistant.pipeline import Pipeline, TurnDelta, TurnDone
+from assistant.pipeline import Pipeline, TurnDelta, TurnDone, rate_limit_key
 from assistant.recommend.stage import RecommendStage
 from assistant.recommend.store import ProfileStore
 from ui.offers import GUEST, TEXT, OfferCard, customer_choices, customer_id
@@ -46,8 +46,10 @@ def turn_updates(
     history: list[Message],
     conversation_id: str,
     customer_id: str | None = None,
+    client: str | None = None,
 ) -> Iterator[tuple[list[Message], TurnResult | None]]:
-    """Stream one turn into the chat history; the last update carries the turn's result."""
+    """Stream one turn into the chat history; the last update carries the turn's result.
+    ``client``: who the rate limit counts against (see ``rate_limit_key``)."""
     message = (message or "").strip()
     if not message:
         yield history, None
@@ -55,7 +57,7 @@ def turn_updates(
     history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
     yield history, None
     streamed = ""
-    for event in pipeline.run(message, conversation_id, customer_id=customer_id):
+    for event in pipeline.run(message, conversation_id, customer_id=customer_id, client=client):
         if isinstance(event, TurnDelta):
             streamed += event.text
             history[-1] = {"role": "assistant", "content": streamed}
@@ -69,6 +71,16 @@ def turn_updates(
             history[-1] = {"role": "assistant", "content": answer.text}
             history += [source_message(c) for c in answer.citations]
             yield history, event.result
+
+
+def client_address(request: gr.Request | None, behind_proxy: bool) -> str:
+    """The browser's address: the proxy's X-Real-IP when we run behind one (it overwrites any the
+    client sent), else the connection's."""
+    if request is None:
+        return "unknown"
+    if behind_proxy and (forwarded := request.headers.get("x-real-ip")):
+        return forwarded.strip()
+    return request.client.host if request.client else "unknown"
 
 
 def respond(
@@ -108,6 +120,7 @@ def build_chat_tab(
     recommender: RecommendStage,
     profiles: ProfileStore,
     ratings: Ratings,
+    behind_proxy: bool = False,
 ) -> None:
     conversation_id = gr.State(lambda: uuid.uuid4().hex)
     last_staff_message = gr.State(0)
@@ -142,10 +155,12 @@ def build_chat_tab(
     )
 
     def handle(
-        message: str, history: list[Message], conversation: str, selected: str
+        message: str, history: list[Message], conversation: str, selected: str, request: gr.Request
     ) -> Iterator[tuple[Any, ...]]:
         unchanged = (gr.update(), gr.update(), gr.update())
-        for updated, result in turn_updates(pipeline, message, history, conversation, customer_id(selected)):
+        signed_in = customer_id(selected)
+        client = rate_limit_key(signed_in, client_address(request, behind_proxy))
+        for updated, result in turn_updates(pipeline, message, history, conversation, signed_in, client):
             if result is None:
                 yield "", updated, *unchanged
             else:

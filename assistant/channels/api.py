@@ -28,7 +28,7 @@ from assistant.handoff.conversations import Message as StoredMessage
 from assistant.handoff.desk import DeskError, HandoffDesk, HandoffPacket
 from assistant.handoff.queue import Ticket
 from assistant.lang import detect_lang
-from assistant.pipeline import Pipeline, TurnDelta, TurnDone
+from assistant.pipeline import Pipeline, TurnDelta, TurnDone, rate_limit_key
 
 PREFIX = "/api/v1"
 # A request body larger than this is refused before it is read: a message is at most a few thousand
@@ -269,7 +269,12 @@ def build_api(
         if conversation.state == "closed":
             raise HTTPException(409, "the conversation is closed; start a new one")
         return pipeline.run(
-            text, conversation_id, use_llm=use_llm, customer_id=customer_id, channel=channel.name
+            text,
+            conversation_id,
+            use_llm=use_llm,
+            customer_id=customer_id,
+            channel=channel.name,
+            client=rate_limit_key(customer_id, f"{channel.name}:{conversation_id}"),
         )
 
     @router.post("/conversations/{conversation_id}/messages")

@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -21,17 +23,25 @@ from assistant.prompts import Replies
 from assistant.retrieval.embedder import Embedder
 
 
-class RateLimiter:
-    """At most ``limit`` messages per conversation in any ``window_s`` seconds (sliding window)."""
+class RateLimiter(Protocol):
+    def allow(self, key: str) -> bool:
+        """Count one message for ``key``; False when it is over the limit (and then not counted)."""
+        ...
 
-    def __init__(self, limit: int, window_s: float) -> None:
+
+class InMemoryRateLimiter:
+    """At most ``limit`` messages per key in any ``window_s`` seconds (sliding window), in this
+    process only: for tools and tests. `serve` counts in the database (storage/rate_limits.py)."""
+
+    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window_s = window_s
+        self.clock = clock
         self._seen: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
     def allow(self, key: str) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             seen = self._seen[key]
             while seen and now - seen[0] > self.window_s:
@@ -67,7 +77,9 @@ class InputGuard:
         self.max_chars = max_chars
         self.rate_limiter = rate_limiter
 
-    def run(self, text: str, lang: Lang, conversation_id: str) -> Guarded:
+    def run(self, text: str, lang: Lang, conversation_id: str, client: str | None = None) -> Guarded:
+        """``client``: who the rate limit counts against (the customer, or the client's address);
+        the conversation when not known."""
         if len(text) > self.max_chars:
             masked = self.redactor.redact(text[: self.max_chars], lang)
             verdict = GuardVerdict(flagged=True, category="too_long", pii=[f.type for f in masked.findings])
@@ -75,7 +87,7 @@ class InputGuard:
             return Guarded(masked.text + " […]", verdict, refusal)
         masked = self.redactor.redact(text, lang)
         pii = [f.type for f in masked.findings]
-        if not self.rate_limiter.allow(conversation_id):
+        if not self.rate_limiter.allow(client or f"conversation:{conversation_id}"):
             verdict = GuardVerdict(flagged=True, category="rate_limited", pii=pii)
             return Guarded(masked.text, verdict, self.replies.text("rate_limited", lang))
         vector = self.embedder.embed_query(masked.text) if self.embedder is not None else None

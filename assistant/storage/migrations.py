@@ -345,6 +345,16 @@ channel_keys = Table(
     Column("revoked_at", DateTime(timezone=True)),
 )
 
+# Messages per customer (or client address) in fixed windows: every replica counts in the same rows,
+# so the limit holds however a customer's messages are spread over replicas, tabs and channels.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("key", String(160), primary_key=True),
+    Column("window_start", Integer, primary_key=True),  # seconds since the epoch, a multiple of the window
+    Column("count", Integer, nullable=False),
+)
+
 _APPEND_ONLY = {
     "sqlite": [
         "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
@@ -409,6 +419,10 @@ def _add_channels(conn: Connection) -> None:
     channel_keys.create(conn)
 
 
+def _create_rate_limits(conn: Connection) -> None:
+    rate_limit_windows.create(conn)
+
+
 def _create_lexical_index(conn: Connection) -> None:
     for table in (lexical_chunks, lexical_postings, lexical_stats):
         table.create(conn)
@@ -431,6 +445,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "leases: one process at a time for shared jobs", _create_leases),
     Migration(8, "shared keyword index: postings and BM25 statistics", _create_lexical_index),
     Migration(9, "channels: API keys, the channel of each message and conversation", _add_channels),
+    Migration(10, "shared rate limit counters", _create_rate_limits),
 )
 
 

@@ -20,14 +20,17 @@ from tests.fakes import HashingEmbedder
 QUESTION = "What is the annual fee of the platinum credit card?"
 
 
-@pytest.fixture
-def services(tmp_path: Path) -> Services:
+def build_services(tmp_path: Path, **overrides: object) -> Services:
     docs = tmp_path / "docs"
     docs.mkdir()
     for name in ("en/credit-card-platinum.md", "en/credit-card-gold.md"):
         (docs / name.replace("/", "-")).write_bytes((KNOWLEDGE_DIR / name).read_bytes())
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, data_dir=tmp_path / "data", min_dense_similarity=0.1, answers="extractive"
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        min_dense_similarity=0.1,
+        answers="extractive",
+        **overrides,
     )
     built = Services(settings, embedder=HashingEmbedder())
     built.ingestor.ingest([docs])
@@ -35,7 +38,16 @@ def services(tmp_path: Path) -> Services:
 
 
 @pytest.fixture
+def services(tmp_path: Path) -> Services:
+    return build_services(tmp_path)
+
+
+@pytest.fixture
 def client(services: Services) -> TestClient:
+    return client_for(services)
+
+
+def client_for(services: Services) -> TestClient:
     api = build_api(
         services.channel_keys,
         services.pipeline,
@@ -222,3 +234,21 @@ def test_the_channels_command_shows_a_key_once_and_never_again(tmp_path, monkeyp
     assert runner.invoke(app, ["channels", "add", "x", "--role", "root"]).exit_code == 2
     assert runner.invoke(app, ["channels", "revoke", "helpdesk"]).exit_code == 0
     assert json.loads(runner.invoke(app, ["channels", "list", "--json"]).output)[0]["revoked_at"]
+
+
+def test_the_rate_limit_counts_a_customer_across_channels_and_conversations(tmp_path):
+    services = build_services(tmp_path, rate_limit_messages=2)
+    client = client_for(services)
+    app = {**key(services, "app"), "X-Customer-Id": "C001"}
+    wechat = {**key(services, "wechat"), "X-Customer-Id": "C001"}
+    answers = []
+    for headers in (app, wechat, wechat):
+        conversation = client.post("/api/v1/conversations", headers=headers).json()["conversation_id"]
+        url = f"/api/v1/conversations/{conversation}/messages"
+        answers.append(client.post(url, headers=headers, json={"text": QUESTION}).json()["answer"])
+    limited = services.replies.text("rate_limited", "en")
+    assert [a == limited for a in answers] == [False, False, True]
+    other = {**wechat, "X-Customer-Id": "C002"}
+    conversation = client.post("/api/v1/conversations", headers=other).json()["conversation_id"]
+    url = f"/api/v1/conversations/{conversation}/messages"
+    assert client.post(url, headers=other, json={"text": QUESTION}).json()["answer"] != limited
