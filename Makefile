@@ -14,7 +14,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export RAGAS_DO_NOT_TRACK := true
 
-.PHONY: setup model run test lint ingest bench-retrieval bench-ingest bench-lexical bench-classifiers bench-clinc train-classifiers train-classifiers-dev eval-handoff train-guard train-answerability eval-guard load-test eval-recommendations
+.PHONY: setup model run test screenshots lint ingest bench-retrieval bench-ingest bench-lexical bench-classifiers bench-clinc train-classifiers train-classifiers-dev eval-handoff train-guard train-answerability eval-guard load-test eval-recommendations
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,13 @@ run: ingest
 
 test: setup
 	bash scripts/postgres.sh ensure-installed
+	bash scripts/chromium.sh ensure-installed
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Refreshes docs/screenshots/ from the browser tests (a real Chromium, both languages, a phone width).
+screenshots: setup
+	bash scripts/chromium.sh ensure-installed
+	BANK_ASSISTANT_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

@@ -58,4 +58,11 @@ def build_server(services: Services) -> FastAPI:
 def launch(services: Services) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = services.settings
-    uvicorn.run(build_server(services), host=settings.host, port=settings.port, log_level="warning")
+    # Browsers keep the chat's event streams open: on SIGTERM wait at most 5 s for them, then stop.
+    uvicorn.run(
+        build_server(services),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
