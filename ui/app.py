@@ -38,10 +38,9 @@ def build_app(services: Services) -> gr.Blocks:
     return app
 
 
-def build_server(services: Services) -> FastAPI:
-    """The channel API under /api/v1 and the web app at /, in one server."""
+def channel_api(services: Services) -> FastAPI:
     settings = services.settings
-    api = build_api(
+    return build_api(
         services.channel_keys,
         services.pipeline,
         services.conversations,
@@ -50,6 +49,12 @@ def build_server(services: Services) -> FastAPI:
         settings.max_message_chars,
         use_llm=settings.answers == "llm",
     )
+
+
+def build_server(services: Services) -> FastAPI:
+    """The channel API under /api/v1 and the web app at /, in one server."""
+    settings = services.settings
+    api = channel_api(services)
     blocks = build_app(services)
     blocks.queue(default_concurrency_limit=settings.ui_concurrency)
     return gr.mount_gradio_app(api, blocks, path="/", show_error=False)

@@ -10,12 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from assistant.channels.api import MAX_BODY_BYTES, build_api
+from assistant.channels.api import MAX_BODY_BYTES
 from assistant.config import Settings
 from assistant.container import Services
 from assistant.storage.migrations import channel_keys, messages
 from tests.conftest import KNOWLEDGE_DIR
 from tests.fakes import HashingEmbedder
+from ui.app import channel_api
 
 QUESTION = "What is the annual fee of the platinum credit card?"
 
@@ -48,16 +49,7 @@ def client(services: Services) -> TestClient:
 
 
 def client_for(services: Services) -> TestClient:
-    api = build_api(
-        services.channel_keys,
-        services.pipeline,
-        services.conversations,
-        services.desk,
-        services.ratings.rate,
-        services.settings.max_message_chars,
-        use_llm=False,
-    )
-    return TestClient(api)
+    return TestClient(channel_api(services))
 
 
 def key(services: Services, name: str, *roles: str) -> dict[str, str]:
