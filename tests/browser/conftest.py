@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,7 +27,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = os.environ.get("BANK_ASSISTANT_SCREENSHOTS")
 
 
-@pytest.fixture(scope="session")
+# Module scope: the server and the browser stop when the browser tests are done, so their pages' polling
+# timers do not load the machine for the rest of the test session.
+@pytest.fixture(scope="module")
 def app_url(kb_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The web app on a copy of the indexed knowledge base: empty queue, extractive answers."""
     data_dir = tmp_path_factory.mktemp("browser-data")
@@ -60,8 +63,8 @@ def app_url(kb_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             raise
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
     if CHROMIUM is None:
         pytest.skip("no chromium installed (scripts/chromium.sh ensure-installed needs root and apt-get)")
     from playwright.sync_api import sync_playwright
@@ -70,6 +73,22 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[Any]:
+    """Each test's browser contexts (a customer, an agent) are closed when it ends."""
+    contexts: list[Any] = []
+
+    class Contexts:
+        def new_context(self, **options: Any) -> Any:
+            context = chromium.new_context(**options)
+            contexts.append(context)
+            return context
+
+    yield Contexts()
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
