@@ -8,6 +8,7 @@ waits out the window can write again.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -15,9 +16,11 @@ from collections.abc import Callable
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.storage.migrations import rate_limit_windows
 
+logger = logging.getLogger(__name__)
 # Old windows are deleted about once every this many messages (any replica may do it).
 _CLEANUP_EVERY = 500
 
@@ -35,6 +38,13 @@ class DatabaseRateLimiter:
         self._calls = 0
 
     def allow(self, key: str) -> bool:
+        try:
+            return self._allow(key)
+        except SQLAlchemyError as exc:  # the database is down: answer anyway rather than refuse everyone
+            logger.warning("Rate limit not checked, the database is unreachable: %s", exc)
+            return True
+
+    def _allow(self, key: str) -> bool:
         now = self.clock()
         start = int(now // self.window) * self.window
         overlap = 1.0 - (now - start) / self.window  # share of the previous window still inside
