@@ -322,12 +322,6 @@ def build_api(
         conversations.close(conversation_id)
         return Response(status_code=204)
 
-    def ticket_or_404(ticket_id: int) -> HandoffPacket:
-        packet = desk.packet(ticket_id, with_summary=False, with_suggestion=True)
-        if packet is None:
-            raise HTTPException(404, "no such ticket")
-        return packet
-
     @router.get("/handoffs")
     def waiting_handoffs(channel: Helpdesk) -> list[Ticket]:
         return desk.waiting()
@@ -335,11 +329,16 @@ def build_api(
     @router.get("/handoffs/{ticket_id}")
     def handoff_packet(ticket_id: int, channel: Helpdesk) -> HandoffPacket:
         """Everything the agent needs: reason, summary, emotion curve, transcript, suggested reply."""
-        return ticket_or_404(ticket_id)
+        packet = desk.packet(ticket_id, with_summary=False, with_suggestion=True)
+        if packet is None:
+            raise HTTPException(404, "no such ticket")
+        return packet
 
     @router.post("/handoffs/{ticket_id}/claim")
     def claim_handoff(ticket_id: int, channel: Helpdesk, agent_id: Agent) -> Ticket:
-        ticket_or_404(ticket_id)
+        # Only whether it exists: building its packet (a suggested reply means a search) is not needed here.
+        if desk.queue.get(ticket_id) is None:
+            raise HTTPException(404, "no such ticket")
         claimed = desk.claim(ticket_id, agent_id)
         if claimed is None:
             raise HTTPException(409, "the ticket is no longer waiting")

@@ -120,14 +120,6 @@ class ConversationStore:
                 .values(mode="closed", updated_at=datetime.now(UTC))
             )
 
-    def channel(self, conversation_id: str) -> str | None:
-        """The channel the customer last wrote from (None: the web chat)."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(conversations.c.channel).where(conversations.c.id == conversation_id)
-            ).first()
-        return row.channel if row is not None else None
-
     def agent(self, conversation_id: str) -> str | None:
         with self.engine.connect() as conn:
             row = conn.execute(

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from assistant.domain import AnswerKind, Citation, Lang
 from assistant.errors import AssistantError
-from assistant.handoff.conversations import ConversationStore, Message
+from assistant.handoff.conversations import Conversation, ConversationStore, Message
 from assistant.handoff.queue import Complaint, HandoffQueue, Ticket
 from assistant.llm.chat_model import ChatModel
 from assistant.prompts import PromptTemplate, Replies
@@ -252,7 +252,7 @@ class HandoffDesk:
             transcript=transcript,
             sources=list(sources.values()),
             customer=self._customer(ticket.conversation_id),
-            channel=self.conversations.channel(ticket.conversation_id) or "web",
+            channel=_channel_of(self.conversations.get(ticket.conversation_id)),
             complaint=self.queue.complaint(ticket.conversation_id),
             suggested_reply=self.suggest_reply(turns, lang) if with_suggestion else None,
         )
@@ -292,6 +292,10 @@ class HandoffDesk:
 
 def packet_json(packet: HandoffPacket) -> str:
     return json.dumps(packet.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+def _channel_of(conversation: Conversation | None) -> str:
+    return (conversation.channel if conversation else None) or "web"
 
 
 def _lang(value: str) -> Lang:
