@@ -159,10 +159,8 @@ class Pipeline:
             else:
                 with timer.stage("retrieve"):
                     earlier = self._earlier_messages(text, conversation_id, message_key)
-                    if earlier:
-                        retrieval = self.retriever.retrieve(f"{earlier}\n{text}", lang=lang)
-                    else:
-                        retrieval = self.retriever.retrieve(text, lang=lang, vector=understood.vector)
+                    own = self.retriever.retrieve(text, lang=lang, vector=understood.vector)
+                    retrieval = self.retriever.retrieve(f"{earlier}\n{text}", lang=lang) if earlier else own
                 timer.timings_ms.update({f"retrieve.{k}": v for k, v in retrieval.timings_ms.items()})
                 request = AnswerRequest(
                     question=text,
@@ -170,6 +168,7 @@ class Pipeline:
                     lang=lang,
                     traditional=understood.traditional,
                     retrieval=retrieval,
+                    own_retrieval=own if earlier else None,
                     use_llm=use_llm,
                 )
                 done: AnswerDone | None = None

@@ -39,7 +39,7 @@ from assistant.retrieval.hybrid import RetrievalSignals
 # Every question term found in the passages kept: the detail is there to quote, whatever the scores say
 # ("foreign transaction fee abroad?" scores low on similarity because three documents mention fees).
 FULL_COVERAGE = 0.9
-# train*.jsonl: four authors, none of whom read the evaluation questions.
+# train*.jsonl: five authors, none of whom read the evaluation questions.
 DATASETS = sorted((PROJECT_ROOT / "evals" / "datasets" / "answerability").glob("train*.jsonl"))
 
 

@@ -37,7 +37,7 @@ def tokenize(text: str) -> list[str]:
         piece = match.group()
         if "\u4e00" <= piece[0] <= "\u9fff":
             tokens += [w for w in _segmenter().cut_for_search(piece) if w.strip()]
-        else:
+        elif piece not in _STOPWORDS:  # before stemming: "this" and "does" would become "thi", "doe"
             tokens.append(_stem(piece))
     return [t for t in tokens if t not in _STOPWORDS]
 

@@ -53,6 +53,9 @@ class AnswerRequest(BaseModel):
     lang: Lang
     traditional: bool = False
     retrieval: RetrievalResult
+    # For a follow-up, the search for its own words alone: the answerability check learnt from single
+    # messages, and the joined text reads like two questions, so either reading may vouch for it.
+    own_retrieval: RetrievalResult | None = None
     use_llm: bool = True
 
 
@@ -137,7 +140,10 @@ class Answerer:
         yield from self._generate(request, sources)
 
     def _cannot_answer(self, request: AnswerRequest) -> bool:
-        retrieval = request.retrieval
+        readings = [request.retrieval] + ([request.own_retrieval] if request.own_retrieval else [])
+        return all(self._unanswerable(retrieval, request.lang) for retrieval in readings)
+
+    def _unanswerable(self, retrieval: RetrievalResult, lang: Lang) -> bool:
         # With the vector store down there is no similarity to judge by; keyword hits must do.
         if retrieval.keyword_only:
             return False
@@ -146,7 +152,7 @@ class Answerer:
         return (
             self.answerability is not None
             and retrieval.query_vector is not None
-            and self.answerability.should_abstain(retrieval.signals, request.lang, retrieval.query_vector)
+            and self.answerability.should_abstain(retrieval.signals, lang, retrieval.query_vector)
         )
 
     def _generate(self, request: AnswerRequest, sources: list[RetrievedChunk]) -> Iterator[AnswerEvent]:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assistant.domain import Lang, RetrievedChunk
+from assistant.retrieval.customer_terms import document_terms
 from assistant.retrieval.keyword import tokenize
 from assistant.stages.figures import numeric_values
 
@@ -161,7 +162,7 @@ def _scored(
     sources: list[RetrievedChunk],
     unit_similarity: Mapping[str, float] | None,
 ) -> list[tuple[float, _Candidate]]:
-    query_terms = frozenset(tokenize(question))
+    query_terms = frozenset(tokenize(question)) | document_terms(question)
     asked_figures = numeric_values(question)
     wants_figure = bool(_QUANTITY_WORDS.search(question.lower()))
     candidates = _candidates(sources, query_terms, asked_figures)
@@ -221,16 +222,18 @@ def extract_answer(
     source numbers used.
 
     A unit that adds nothing to those already chosen is left out, and so is a table row that matches
-    no question term the chosen row lacks: the neighbouring row's figure belongs to another entity
-    (the 3-month rate beside the 3-year one asked for).
+    no question term a better-ranked row of its table lacks: the neighbouring row's figure belongs to
+    another entity (the 3-month rate beside the 3-year one asked for).
     """
     ranked = _scored(question, sources, unit_similarity)
     chosen: list[_Candidate] = []
-    for value, candidate in ranked:
+    for position, (value, candidate) in enumerate(ranked):
         if len(chosen) == max_units:
             break
         if len(chosen) >= 2 and value < _CLOSE_SECOND * ranked[0][0]:
             break
+        if _sibling_of_a_better_row(candidate, [c for _, c in ranked[:position]]):
+            continue
         if not _adds_something(candidate, chosen):
             continue
         if sum(len(c.text) for c in chosen) + len(candidate.text) > _MAX_ANSWER_CHARS and chosen:
@@ -246,11 +249,18 @@ def extract_answer(
     return "\n".join(lines), sorted({c.source for c in chosen})
 
 
+def _sibling_of_a_better_row(candidate: _Candidate, better: list[_Candidate]) -> bool:
+    """A table row matching no question word that a better-ranked row of its table lacks holds another
+    entity's figure (the 3-month rate beside the 3-year one asked for). Compared with every better row,
+    quoted or not: the asked row may be left out because a worked example already states its figure.
+    Compared on the rows' own words: the heading's words are every row's, so they tell none apart."""
+    return candidate.table_row and any(
+        other.table_row and other.source == candidate.source and candidate.own_terms <= other.own_terms
+        for other in better
+    )
+
+
 def _adds_something(candidate: _Candidate, chosen: list[_Candidate]) -> bool:
-    for other in chosen:
-        same_table = candidate.table_row and other.table_row and candidate.source == other.source
-        if same_table and candidate.terms <= other.terms:
-            return False  # a sibling row matching nothing more: another entity's figure
     known_terms = frozenset().union(*(c.terms for c in chosen))
     known_figures = frozenset().union(*(c.figures for c in chosen))
     return bool(candidate.terms - known_terms or candidate.figures - known_figures or not chosen)

@@ -88,3 +88,48 @@ def test_a_passage_that_makes_the_statement_lets_the_question_through():
     history = passages("Last year the fund returned 8.2%, against a benchmark of 6%.")
     assert unanswerable_kind("Are deposit rates going down next quarter?", outlook) is None
     assert unanswerable_kind("What did the fund return last year?", history) is None
+
+
+def test_a_follow_up_that_names_its_topic_is_answered_when_its_own_words_find_the_answer() -> None:
+    """The joined text of a follow-up ("fee abroad? / And the cash advance fee?") can look unanswerable
+    to a check that learnt from single messages; the follow-up's own search vouches for it."""
+    from assistant.config import PROJECT_ROOT
+    from assistant.prompts import PromptTemplate
+    from assistant.retrieval.hybrid import RetrievalResult, RetrievalSignals
+    from assistant.stages.answer import Answerer, AnswerRequest
+
+    fee = RetrievedChunk(
+        chunk=Chunk(
+            chunk_id="fees#1",
+            doc_id="fee-schedule-en",
+            title="Fee schedule",
+            section="Credit cards",
+            text="Cash advance fee: 1% of the amount withdrawn, minimum ¥10.",
+            lang="en",
+            version=1,
+            effective_date=date(2026, 1, 1),
+            status="approved",
+        ),
+        fused_score=0.1,
+    )
+    answerer = Answerer(None, PromptTemplate.load(PROJECT_ROOT / "prompts", "answer"), "Lanting", 200, 0.8)
+
+    def ask(own_similarity: float | None) -> bool:
+        joined = RetrievalResult(chunks=[fee], signals=RetrievalSignals(best_dense_similarity=0.7))
+        own = None
+        if own_similarity is not None:
+            signals = RetrievalSignals(best_dense_similarity=own_similarity)
+            own = RetrievalResult(chunks=[fee], signals=signals)
+        request = AnswerRequest(
+            question="And the cash advance fee on credit cards?",
+            earlier="Is there a foreign transaction fee abroad?",
+            lang="en",
+            retrieval=joined,
+            own_retrieval=own,
+            use_llm=False,
+        )
+        return [event for event in answerer.run(request)][-1].answer.abstained  # type: ignore[union-attr]
+
+    assert ask(own_similarity=None)  # the joined reading alone is below the floor
+    assert not ask(own_similarity=0.9)
+    assert ask(own_similarity=0.75)  # neither reading finds it

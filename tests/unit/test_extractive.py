@@ -104,3 +104,60 @@ def test_the_unit_closest_in_meaning_is_quoted_when_the_customer_uses_other_word
     similarity = {unit: (0.91 if "12 months" in unit else 0.84) for unit in units}
     with_meaning, _ = extract_answer(question, [DORMANCY], max_units=1, unit_similarity=similarity)
     assert "12 months" in with_meaning
+
+
+def test_the_customers_words_reach_the_documents_words() -> None:
+    """ "换外汇" and "一年" share no word with "购汇" and "年度": the customer-terms vocabulary maps them."""
+    quota = hit(
+        "用人民币购汇后汇出的金额占用该额度。\n\n每位个人每个自然年度在所有银行合计可购汇等值50,000美元。\n\n"
+        "您也可以使用账户中已有的外币余额汇款。",
+        "境外汇款",
+        "个人年度购汇额度",
+        doc_id="international-transfers-zh",
+    )
+    answer, _ = extract_answer("给孩子汇学费，用人民币换外汇，一年最多能换多少？", [quota])
+    assert "50,000美元" in answer
+
+
+def test_every_document_term_in_the_customer_vocabulary_is_in_the_knowledge_base() -> None:
+    """A mapping to a word no document uses would only add noise to the ranking."""
+    from pathlib import Path
+
+    from assistant.lang import to_simplified
+    from assistant.retrieval.customer_terms import vocabulary
+
+    docs = Path(__file__).parents[2] / "knowledge" / "docs"
+    for lang, terms in vocabulary().items():
+        text = to_simplified(
+            " ".join(p.read_text(encoding="utf-8", errors="ignore") for p in (docs / lang).iterdir()).lower()
+        )
+        missing = [term for term in terms if term.lower() not in text]
+        assert not missing, f"{lang}: {missing}"
+
+
+def test_neighbouring_rows_stay_out_when_an_example_already_states_the_asked_rows_figure() -> None:
+    """The 3-year row adds nothing once the worked example quotes 1.85%, but its neighbours' rates
+    (another term's) must not take its place."""
+    example = hit(
+        "| Deposit | Term and rate | Interest at maturity |\n|---|---|---|\n"
+        "| ¥100,000 standard term deposit | 3 years at 1.85% | ¥100,000 × 1.85% × 3 = ¥5,550 |",
+        "Term Deposits",
+        "Worked examples",
+    )
+    answer, _ = extract_answer("What rate do you pay on a 3 year term deposit?", [example, RATES])
+    assert "1.85%" in answer
+    assert "1.05%" not in answer and "1.45%" not in answer
+
+
+def test_a_row_is_told_from_its_neighbours_by_its_own_words_not_its_tables_heading() -> None:
+    """Every row carries the heading's words ("cut-off", "arrival"); the arrival row ("arrive" is
+    "arrival" in the customer-terms vocabulary) answers the second part although the cut-off row,
+    quoted first, has every word the heading gives it."""
+    times = hit(
+        "| Item | Detail |\n|---|---|\n| Daily cut-off | 15:30 on working days |\n"
+        "| Usual arrival time | 1-3 working days |",
+        "International transfers",
+        "Cut-off time and arrival times",
+    )
+    answer, _ = extract_answer("What's the daily cut-off, and how long do they take to arrive?", [times])
+    assert "15:30" in answer and "1-3 working days" in answer

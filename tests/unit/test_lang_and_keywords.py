@@ -21,3 +21,8 @@ def test_tokenizer_uses_bank_terms_and_normalises_script_and_numbers():
     assert "年费" in tokens and "白金信用卡" in tokens
     assert "多少" not in tokens  # question words carry no topic
     assert tokenize("Fees of ¥1,200") == ["fee", "1200"]
+
+
+def test_stopwords_are_dropped_before_stemming():
+    """Stemmed, "this" and "does" would become the terms "thi" and "doe" and match each other's FAQs."""
+    assert tokenize("Does this transfer take long?") == ["transfer", "take", "long"]
