@@ -22,6 +22,7 @@ from assistant.config import AnswerMode, Settings
 from assistant.container import Services, local_llm
 from assistant.domain import PRIORITY_NAMES, TurnResult
 from assistant.errors import TerminalError
+from assistant.insight import commands as insight_commands
 from assistant.knowledge import commands as knowledge_commands
 from assistant.pipeline import TurnDelta, TurnDone
 from assistant.recommend import commands as recommend_commands
@@ -34,6 +35,7 @@ err = Console(stderr=True)
 app.command()(recommend_commands.recommend)
 app.command()(recommend_commands.customers)
 app.command()(recommend_commands.funnel)
+app.command()(insight_commands.labels)
 app.add_typer(knowledge_commands.docs, name="docs")
 app.add_typer(channel_commands.channels, name="channels")
 

@@ -21,6 +21,8 @@ from assistant.handoff.outbox import HandoffOutbox
 from assistant.handoff.policy import HandoffPolicy
 from assistant.handoff.queue import HandoffQueue
 from assistant.ingest.ingestor import Ingestor
+from assistant.insight.label_store import Labeler, LabelEvidenceStore
+from assistant.insight.labels import LabelBook
 from assistant.knowledge.curated import CuratedAnswers
 from assistant.knowledge.registry import DocumentRegistry
 from assistant.knowledge.workflow import FileVersions, KnowledgeBase
@@ -230,6 +232,7 @@ class Services:
             self.replies,
             use_llm=use_llm,
             profiles=self.profiles,
+            labeler=self.labeler,
         )
 
     @cached_property
@@ -257,6 +260,7 @@ class Services:
             self.replies,
             self.recommender,
             self.curated,
+            self.labeler,
         )
 
     @cached_property
@@ -289,6 +293,16 @@ class Services:
             self.turn_log,
             SuitabilityPolicy(assessment_valid_days=s.risk_assessment_valid_days),
             every_turns=s.recommendation_every_turns,
+            labeler=self.labeler,
+        )
+
+    @cached_property
+    def labeler(self) -> Labeler:
+        return Labeler(
+            LabelBook.load(),
+            LabelEvidenceStore(self.database),
+            self.profiles,
+            assessment_valid_days=self.settings.risk_assessment_valid_days,
         )
 
     @cached_property

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.domain import Answer, Lang, TurnResult
 from assistant.handoff.conversations import ConversationStore
+from assistant.insight.label_store import Labeler
 from assistant.knowledge.curated import CuratedAnswers
 from assistant.lang import detect_lang
 from assistant.prompts import Replies
@@ -78,6 +79,7 @@ class Pipeline:
         replies: Replies,
         recommend: RecommendStage,
         curated: CuratedAnswers,
+        labeler: Labeler | None = None,
     ) -> None:
         self.guard = guard
         self.understand = understand
@@ -89,6 +91,7 @@ class Pipeline:
         self.replies = replies
         self.recommend = recommend
         self.curated = curated
+        self.labeler = labeler
 
     def _earlier_messages(self, text: str, conversation_id: str, message_key: int | str) -> str:
         """For a follow-up ("and for the gold card?"), the customer's two messages before it."""
@@ -229,7 +232,9 @@ class Pipeline:
         with timer.stage("record"):
             result.timings_ms = {**timer.timings_ms, "total": (time.perf_counter() - started) * 1000}
             try:
-                self.turn_log.record(result)
+                turn_id = self.turn_log.record(result)
+                if customer_id is not None and self.labeler is not None:
+                    self.labeler.observe(customer_id, result, turn_id)  # evidence for customer labels
                 if result.answer.text:
                     self.conversations.append(
                         conversation_id,

@@ -79,8 +79,20 @@ def packet_markdown(packet: HandoffPacket) -> str:
         f"Waiting {_waiting(packet.waiting_s)} · intent **{t.intent or '—'}** · "
         f"emotion **{t.emotion or '—'}** · channel **{packet.channel}**{complaint}\n\n"
         f"**Summary** ({packet.summary_kind}): {packet.summary}\n\n"
-        f"**Emotion curve:** {curve}\n\n**Customer:** {customer}\n\n"
+        f"**Emotion curve:** {curve}\n\n**Customer:** {customer}\n\n**Labels:** {labels_text(packet)}\n\n"
         f"**Sources the assistant used:**\n{sources or '- none'}"
+    )
+
+
+def labels_text(packet: HandoffPacket) -> str:
+    """Each label with its latest evidence; a protecting label first and marked: no offers, take care."""
+    if not packet.labels:
+        return "—"
+    ordered = sorted(packet.labels, key=lambda label: label.use != "protect")
+    return " · ".join(
+        ("⚠ " if label.use == "protect" else "")
+        + f"{label.name_en} / {label.name_zh} ({label.evidence[-1].detail if label.evidence else label.use})"
+        for label in ordered
     )
 
 

@@ -17,6 +17,29 @@ from ui.chat import build_chat_tab
 from ui.dashboard import build_dashboard_tab
 from ui.knowledge import build_knowledge_tab
 
+# The page is English with Chinese parts: answers, transcripts, documents. WCAG 3.1.2 asks each part to
+# carry its language so a screen reader switches to a Chinese voice; Gradio renders the messages in the
+# browser, so the browser marks them, as they appear or stream in.
+MARK_CHINESE_PARTS = """<script>
+(() => {
+  const HAN = /[\u3400-\u9fff\uf900-\ufaff]/g, LATIN = /[A-Za-z]/g;
+  const PARTS = "p, li, td, th, h1, h2, h3, h4, summary, label, .message-content, .md";
+  const mark = () => document.querySelectorAll(PARTS).forEach((part) => {
+    const text = part.textContent || "";
+    const han = (text.match(HAN) || []).length, latin = (text.match(LATIN) || []).length;
+    const chinese = han > 0 && han >= latin;
+    if (chinese && part.getAttribute("lang") !== "zh") part.setAttribute("lang", "zh");
+    if (!chinese && part.getAttribute("lang") === "zh") part.removeAttribute("lang");
+  });
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; mark(); });
+  }).observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+})();
+</script>"""
+
 
 def build_app(services: Services) -> gr.Blocks:
     with gr.Blocks(title="Lanting Bank assistant") as app, gr.Tabs():
@@ -57,7 +80,7 @@ def build_server(services: Services) -> FastAPI:
     api = channel_api(services)
     blocks = build_app(services)
     blocks.queue(default_concurrency_limit=settings.ui_concurrency)
-    return gr.mount_gradio_app(api, blocks, path="/", show_error=False)
+    return gr.mount_gradio_app(api, blocks, path="/", show_error=False, head=MARK_CHINESE_PARTS)
 
 
 def launch(services: Services) -> None:

@@ -18,6 +18,8 @@ from assistant.domain import AnswerKind, Citation, Lang
 from assistant.errors import AssistantError
 from assistant.handoff.conversations import Conversation, ConversationStore, Message
 from assistant.handoff.queue import Complaint, HandoffQueue, Ticket
+from assistant.insight.label_store import Labeler
+from assistant.insight.labels import CustomerLabel
 from assistant.llm.chat_model import ChatModel
 from assistant.prompts import PromptTemplate, Replies
 from assistant.recommend.store import ProfileStore
@@ -66,6 +68,8 @@ class HandoffPacket(BaseModel):
     transcript: list[Message]
     sources: list[dict[str, Any]]
     customer: dict[str, Any] | None = None
+    # Who the customer is and what they need (insight/labels.py), each with its latest evidence.
+    labels: list[CustomerLabel] = []
     channel: str = "web"  # where the customer is now: the agent's reply reaches them there
     complaint: Complaint | None = None
     suggested_reply: SuggestedReply | None = None
@@ -147,6 +151,7 @@ class HandoffDesk:
         replies: Replies,
         use_llm: bool,
         profiles: ProfileStore | None = None,
+        labeler: Labeler | None = None,
     ) -> None:
         self.queue = queue
         self.conversations = conversations
@@ -157,6 +162,7 @@ class HandoffDesk:
         self.replies = replies
         self.use_llm = use_llm
         self.profiles = profiles
+        self.labeler = labeler
 
     def waiting(self) -> list[Ticket]:
         return self.queue.waiting()
@@ -252,6 +258,7 @@ class HandoffDesk:
             transcript=transcript,
             sources=list(sources.values()),
             customer=self._customer(ticket.conversation_id),
+            labels=self._labels(ticket.conversation_id),
             channel=_channel_of(self.conversations.get(ticket.conversation_id)),
             complaint=self.queue.complaint(ticket.conversation_id),
             suggested_reply=self.suggest_reply(turns, lang) if with_suggestion else None,
@@ -267,6 +274,10 @@ class HandoffDesk:
             mode="json",
             include={"id", "name", "segment", "language", "risk_tolerance", "holdings", "marketing_consent"},
         )
+
+    def _labels(self, conversation_id: str) -> list[CustomerLabel]:
+        customer_id = self.conversations.customer(conversation_id)
+        return self.labeler.labels(customer_id) if self.labeler and customer_id else []
 
     def suggest_reply(self, turns: list[dict[str, Any]], lang: Lang) -> SuggestedReply | None:
         """A cited draft answer for the agent to edit and send.

@@ -277,6 +277,10 @@ IN_GENERAL = re.compile(
 )
 
 
+# How far before the words of a loss the customer's "my"/"我" may stand and still make it their own.
+_OWN_LOSS_REACH = 20
+
+
 # A customer thanking us for a problem solved is not angry, whatever the emotion model reads.
 SATISFIED = re.compile(
     r"\b(thanks|thank you|cheers|appreciate)\b(?! for nothing)|\b(resolved|sorted( out)?|fixed)\b"
@@ -316,6 +320,11 @@ def reports_vulnerability(text: str) -> str:
     if _CONTACTED.search(text) and _MOVE_MONEY.search(text) and _DOUBT.search(text):
         return "unsure whether a caller asking to move money is real"
     match = VULNERABLE.search(text)
-    if match is None or IN_GENERAL.search(text):
+    if match is None:
+        return ""
+    # "My husband passed away, what happens to his account?" is about the customer's own loss, however
+    # general its question; "what happens to an account when its holder dies?" is not.
+    own_loss = PERSONAL.search(text[max(0, match.start() - _OWN_LOSS_REACH) : match.end()])
+    if IN_GENERAL.search(text) and not own_loss:
         return ""
     return f"{match.lastgroup}: '{match.group(0).strip()}'"

@@ -20,6 +20,7 @@ GateReason = Literal[
     "customer_upset",
     "complaint_or_fraud",
     "vulnerable_customer",
+    "protected_customer",
     "handoff",
     "too_soon",
 ]
@@ -46,6 +47,8 @@ class GateInput(BaseModel):
     message: str = ""
     earlier_intents: list[str] = []
     handoff: HandoffDecision = HandoffDecision(decision=False)
+    # Customer labels that protect (a vulnerable customer, a recent fraud victim): no offers at all.
+    protected_labels: list[str] = []
     turn: int = 1
     last_shown_turn: int | None = None
     every_turns: int = 3
@@ -83,6 +86,8 @@ def gate(given: GateInput) -> GateDecision:
         (_about_complaint_or_fraud(given), "complaint_or_fraud"),
         # Bereaved, in hardship or ill: never a sales moment, whatever else the turn says.
         (bool(reports_vulnerability(given.message)), "vulnerable_customer"),
+        # ... nor in a later conversation, while the label's evidence lasts.
+        (bool(given.protected_labels), "protected_customer"),
         (given.handoff.decision or given.handoff.offer_person, "handoff"),
         (
             given.answer_kind is not None and given.answer_kind not in ANSWER_KINDS_WITH_OFFERS,

@@ -10,10 +10,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.domain import AnswerKind, HandoffDecision, Lang, Recommendation, Understanding
+from assistant.insight.label_store import Labeler
+from assistant.insight.labels import CustomerLabel
 from assistant.recommend.catalog import Catalog
 from assistant.recommend.gate import GateDecision, GateInput, gate
 from assistant.recommend.profiles import CustomerProfile
-from assistant.recommend.ranking import gather_evidence, rank
+from assistant.recommend.ranking import Evidence, gather_evidence, rank
 from assistant.recommend.store import FunnelEvent, ProfileStore, RecommendationEvents
 from assistant.recommend.suitability import Exclusion, SuitabilityPolicy, screen
 from assistant.storage.turn_log import TurnLog
@@ -57,13 +59,16 @@ def decide_offers(
     policy: SuitabilityPolicy,
     dismissed: set[str],
     limit: int,
+    label_evidence: list[Evidence] | None = None,
 ) -> tuple[GateDecision, list[Recommendation], list[Exclusion]]:
-    """The whole decision, without storage: rules exclude, the gate may close, ranking orders the rest."""
+    """The whole decision, without storage: rules exclude, the gate may close, ranking orders the rest.
+    ``label_evidence``: need signals from the customer's marketing labels (insight/labels.py)."""
     eligible, excluded = screen(profile, catalog.products, today, policy, dismissed)
     decision = gate(gate_input)
     if not decision.allowed:
         return decision, [], excluded
     evidence = gather_evidence(profile, catalog.needs, lang, today, message, intent)
+    evidence += label_evidence or []
     return decision, rank(profile, eligible, evidence, catalog, lang, limit), excluded
 
 
@@ -77,7 +82,9 @@ class RecommendStage:
         policy: SuitabilityPolicy,
         every_turns: int = 3,
         limit: int = 3,
+        labeler: Labeler | None = None,
     ) -> None:
+        self.labeler = labeler
         self.catalog = catalog
         self.profiles = profiles
         self.events = events
@@ -96,18 +103,21 @@ class RecommendStage:
             )
         dismissed = self.events.dismissed_since(profile.id, datetime.now(UTC) - DISMISSAL_MEMORY)
         intent = request.understanding.intent.label if request.understanding else None
-        gate_input = self._gate_input(request, profile)
+        lang = request.lang or profile.language
+        labels = self.labeler.labels(profile.id) if self.labeler else []
+        gate_input = self._gate_input(request, profile, labels)
         decision, ranked, excluded = decide_offers(
             profile,
             self.catalog,
             gate_input,
             request.message,
             intent,
-            request.lang or profile.language,
+            lang,
             today,
             self.policy,
             dismissed,
             self.limit,
+            self._label_evidence(labels, lang),
         )
         return RecommendOutcome(
             customer_id=profile.id,
@@ -159,7 +169,20 @@ class RecommendStage:
         turns = self.turn_log.conversation(conversation_id)
         return len(turns) + 1, [t["intent"] for t in turns if t.get("intent")]
 
-    def _gate_input(self, request: RecommendRequest, profile: CustomerProfile) -> GateInput:
+    def _label_evidence(self, labels: list[CustomerLabel], lang: Lang) -> list[Evidence]:
+        """Marketing labels as need signals, each named in the reason it gives."""
+        if self.labeler is None:
+            return []
+        book = self.labeler.book
+        return [
+            Evidence(signal=f"label:{label.id}", needs=label.needs, clause=book.reason(label, lang))
+            for label in labels
+            if label.needs
+        ]
+
+    def _gate_input(
+        self, request: RecommendRequest, profile: CustomerProfile, labels: list[CustomerLabel]
+    ) -> GateInput:
         turn, earlier_intents = self._turns_so_far(request.conversation_id)
         last_shown = self.events.last_shown_turn(request.conversation_id) if request.conversation_id else None
         return GateInput(
@@ -172,6 +195,7 @@ class RecommendStage:
             message=request.message,
             earlier_intents=earlier_intents,
             handoff=request.handoff,
+            protected_labels=[label.id for label in labels if label.use == "protect"],
             turn=turn,
             last_shown_turn=last_shown,
             every_turns=self.every_turns,

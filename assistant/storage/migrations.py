@@ -355,6 +355,20 @@ rate_limit_windows = Table(
     Column("count", Integer, nullable=False),
 )
 
+# Conversation evidence for customer labels (knowledge/customers/labels.yaml): one row per turn and
+# label it supports, kept while the label's expiry allows; profile labels are read from the profile.
+customer_label_evidence = Table(
+    "customer_label_evidence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", String(64), nullable=False, index=True),
+    Column("label_id", String(64), nullable=False),
+    Column("conversation_id", String(64)),
+    Column("turn_id", Integer),
+    Column("detail", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
 _APPEND_ONLY = {
     "sqlite": [
         "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
@@ -423,6 +437,10 @@ def _create_rate_limits(conn: Connection) -> None:
     rate_limit_windows.create(conn)
 
 
+def _create_label_evidence(conn: Connection) -> None:
+    customer_label_evidence.create(conn)
+
+
 def _create_lexical_index(conn: Connection) -> None:
     for table in (lexical_chunks, lexical_postings, lexical_stats):
         table.create(conn)
@@ -446,6 +464,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "shared keyword index: postings and BM25 statistics", _create_lexical_index),
     Migration(9, "channels: API keys, the channel of each message and conversation", _add_channels),
     Migration(10, "shared rate limit counters", _create_rate_limits),
+    Migration(11, "customer label evidence", _create_label_evidence),
 )
 
 

@@ -181,3 +181,40 @@ def test_the_agent_sees_who_the_signed_in_customer_is_and_nothing_for_a_guest(se
     assert "events" not in packet.customer  # only what the agent needs
     anonymous = services.desk.packet(guest.ticket.ticket_id, with_summary=False, with_suggestion=False)
     assert anonymous is not None and anonymous.customer is None
+
+
+def test_labels_from_earlier_conversations_shape_later_offers_and_protect_the_vulnerable(
+    services, kb_data_dir, tmp_path
+):
+    """An earlier question about fees abroad labels the customer a traveller: a later suggestion names
+    the label in its reason. A bereavement told in one conversation stops every offer in the next, and
+    `bank-assistant labels --json` shows both labels with their evidence."""
+    from assistant.recommend.stage import RecommendRequest
+
+    customer = "C001"  # consenting, Chinese-speaking, no card spending or travel in the profile
+    before = services.recommender.evaluate(RecommendRequest(customer_id=customer))
+    assert "cc-gold" not in [r.product_id for r in before.recommendations]
+    ask(services, "Is there a fee when I use my card overseas?", "l1", customer)
+    outcome = services.recommender.evaluate(RecommendRequest(customer_id=customer))
+    labelled = [r for r in outcome.recommendations if "label:travels_abroad" in r.signals]
+    assert [r.product_id for r in labelled] == ["cc-gold"] and "“常出境”" in labelled[0].reason
+
+    told = ask(services, "My husband passed away last month, what happens to his account?", "l2", customer)
+    assert told.recommendations == []
+    later = ask(services, "What is the annual fee of the gold credit card?", "l3", customer)
+    assert later.recommendations == [] and later.recommendation_gate == "protected_customer"
+
+    env = {
+        **os.environ,
+        "BANK_ASSISTANT_DATA_DIR": str(kb_data_dir),
+        "BANK_ASSISTANT_DATABASE": f"sqlite:///{tmp_path / 'app.db'}",
+    }
+    cli = [sys.executable, "-m", "assistant.cli", "labels", "--customer", customer, "--json"]
+    done = subprocess.run(cli, capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    labels = {label["id"]: label for label in json.loads(done.stdout)["labels"]}
+    assert labels["vulnerable_customer"]["use"] == "protect" and labels["vulnerable_customer"]["needs"] == {}
+    assert "passed away" in labels["vulnerable_customer"]["evidence"][-1]["detail"]
+    assert labels["travels_abroad"]["sources"] == ["conversation"]
+    assert labels["salary_customer"]["sources"] == ["profile"]
+    assert labels["travels_abroad"]["expires"] is not None
