@@ -23,20 +23,13 @@ from pydantic import BaseModel, Field
 from assistant.config import PROJECT_ROOT
 from assistant.domain import Lang, TurnResult
 from assistant.handoff.phrases import FORMAL_COMPLAINT, reports_risk, reports_vulnerability
+from assistant.recommend.catalog import Localized
 from assistant.recommend.profiles import CustomerProfile
 
 LABELS_FILE = PROJECT_ROOT / "knowledge" / "customers" / "labels.yaml"
 # marketing: may drive product suggestions; service: shown to staff only; protect: a sensitive
 # inference that routes to a person and suppresses every offer, never used to sell.
 LabelUse = Literal["marketing", "service", "protect"]
-
-
-class Bilingual(BaseModel):
-    en: str
-    zh: str
-
-    def __call__(self, lang: Lang) -> str:
-        return self.zh if lang == "zh" else self.en
 
 
 class ProfileRule(BaseModel):
@@ -77,8 +70,8 @@ class ConversationRule(BaseModel):
 
 class LabelDefinition(BaseModel):
     id: str
-    name: Bilingual
-    definition: Bilingual
+    name: Localized
+    definition: Localized
     use: LabelUse
     needs: dict[str, float] = {}
     expires_days: int | None = None
@@ -109,7 +102,7 @@ class CustomerLabel(BaseModel):
 
 
 class LabelBook:
-    def __init__(self, definitions: list[LabelDefinition], reason: Bilingual) -> None:
+    def __init__(self, definitions: list[LabelDefinition], reason: Localized) -> None:
         self.definitions = {d.id: d for d in definitions}
         self.reason_template = reason
 
@@ -120,7 +113,7 @@ class LabelBook:
         for definition in definitions:
             if definition.needs and definition.use != "marketing":
                 raise ValueError(f"label {definition.id}: only a marketing label may add need signals")
-        return cls(definitions, Bilingual.model_validate(raw["reason"]))
+        return cls(definitions, Localized.model_validate(raw["reason"]))
 
     def reason(self, label: CustomerLabel, lang: Lang) -> str:
         """The label named in a suggestion's reason, in the customer's language."""

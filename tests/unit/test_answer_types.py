@@ -98,20 +98,7 @@ def test_a_follow_up_that_names_its_topic_is_answered_when_its_own_words_find_th
     from assistant.retrieval.hybrid import RetrievalResult, RetrievalSignals
     from assistant.stages.answer import Answerer, AnswerRequest
 
-    fee = RetrievedChunk(
-        chunk=Chunk(
-            chunk_id="fees#1",
-            doc_id="fee-schedule-en",
-            title="Fee schedule",
-            section="Credit cards",
-            text="Cash advance fee: 1% of the amount withdrawn, minimum ¥10.",
-            lang="en",
-            version=1,
-            effective_date=date(2026, 1, 1),
-            status="approved",
-        ),
-        fused_score=0.1,
-    )
+    [fee] = passages("Cash advance fee: 1% of the amount withdrawn, minimum ¥10.")
     answerer = Answerer(None, PromptTemplate.load(PROJECT_ROOT / "prompts", "answer"), "Lanting", 200, 0.8)
 
     def ask(own_similarity: float | None) -> bool:
