@@ -81,14 +81,6 @@ class ConversationStore:
             ).first()
         return "human" if row is not None and row.mode == "human" else "auto"
 
-    def customer(self, conversation_id: str) -> str | None:
-        """The signed-in customer the conversation belongs to, if any."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(conversations.c.customer_id).where(conversations.c.id == conversation_id)
-            ).first()
-        return row.customer_id if row is not None else None
-
     def get(self, conversation_id: str) -> Conversation | None:
         with self.engine.connect() as conn:
             row = (

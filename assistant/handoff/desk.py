@@ -230,6 +230,8 @@ class HandoffDesk:
         lang = _lang(ticket.lang)
         reason = REASON_TEXT[ticket.reason][lang]
         transcript = self.conversations.transcript(ticket.conversation_id)
+        conversation = self.conversations.get(ticket.conversation_id)
+        customer_id = conversation.customer_id if conversation else None
         turns = self.turn_log.conversation(ticket.conversation_id)
         summary, kind = (
             self.summarizer.summarize(transcript, lang, reason)
@@ -257,16 +259,15 @@ class HandoffDesk:
             ],
             transcript=transcript,
             sources=list(sources.values()),
-            customer=self._customer(ticket.conversation_id),
-            labels=self._labels(ticket.conversation_id),
-            channel=_channel_of(self.conversations.get(ticket.conversation_id)),
+            customer=self._customer(customer_id),
+            labels=self.labeler.labels(customer_id) if self.labeler and customer_id else [],
+            channel=_channel_of(conversation),
             complaint=self.queue.complaint(ticket.conversation_id),
             suggested_reply=self.suggest_reply(turns, lang) if with_suggestion else None,
         )
 
-    def _customer(self, conversation_id: str) -> dict[str, Any] | None:
+    def _customer(self, customer_id: str | None) -> dict[str, Any] | None:
         """What the agent needs to know about a signed-in customer; nothing about a guest."""
-        customer_id = self.conversations.customer(conversation_id)
         profile = self.profiles.get(customer_id) if self.profiles and customer_id else None
         if profile is None:
             return None
@@ -274,10 +275,6 @@ class HandoffDesk:
             mode="json",
             include={"id", "name", "segment", "language", "risk_tolerance", "holdings", "marketing_consent"},
         )
-
-    def _labels(self, conversation_id: str) -> list[CustomerLabel]:
-        customer_id = self.conversations.customer(conversation_id)
-        return self.labeler.labels(customer_id) if self.labeler and customer_id else []
 
     def suggest_reply(self, turns: list[dict[str, Any]], lang: Lang) -> SuggestedReply | None:
         """A cited draft answer for the agent to edit and send.

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, and_, delete, or_, select
 
 from assistant.domain import TurnResult
 from assistant.insight.labels import CustomerLabel, Evidence, LabelBook
+from assistant.recommend.profiles import CustomerProfile
 from assistant.recommend.store import ProfileStore
 from assistant.storage.migrations import customer_label_evidence
 
@@ -110,11 +111,12 @@ class Labeler:
             supported.append(definition.id)
         return supported
 
-    def labels(self, customer_id: str) -> list[CustomerLabel]:
-        """The customer's labels now, each with its evidence (the latest few) and expiry."""
+    def labels(self, customer_id: str, profile: CustomerProfile | None = None) -> list[CustomerLabel]:
+        """The customer's labels now, each with its evidence (the latest few) and expiry.
+        ``profile``: the customer's profile when the caller has already read it."""
         now = self.clock()
         found: dict[str, CustomerLabel] = {}
-        profile = self.profiles.get(customer_id)
+        profile = profile or self.profiles.get(customer_id)
         if profile is not None:
             for label in self.book.from_profile(profile, now.date(), self.assessment_valid_days):
                 found[label.id] = label
@@ -140,7 +142,7 @@ class Labeler:
                 since=evidence[0].at,
                 expires=expires,
             )
-        return sorted(found.values(), key=lambda label: list(self.book.definitions).index(label.id))
+        return [found[label_id] for label_id in self.book.definitions if label_id in found]
 
     def protected(self, customer_id: str) -> list[CustomerLabel]:
         """Labels that route the customer to a person and suppress every offer."""

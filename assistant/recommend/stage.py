@@ -104,7 +104,7 @@ class RecommendStage:
         dismissed = self.events.dismissed_since(profile.id, datetime.now(UTC) - DISMISSAL_MEMORY)
         intent = request.understanding.intent.label if request.understanding else None
         lang = request.lang or profile.language
-        labels = self.labeler.labels(profile.id) if self.labeler else []
+        labels = self.labeler.labels(profile.id, profile) if self.labeler else []
         gate_input = self._gate_input(request, profile, labels)
         decision, ranked, excluded = decide_offers(
             profile,
