@@ -36,6 +36,7 @@ app.command()(recommend_commands.recommend)
 app.command()(recommend_commands.customers)
 app.command()(recommend_commands.funnel)
 app.command()(insight_commands.labels)
+app.command()(insight_commands.insights)
 app.add_typer(knowledge_commands.docs, name="docs")
 app.add_typer(channel_commands.channels, name="channels")
 

@@ -23,6 +23,7 @@ from assistant.handoff.queue import HandoffQueue
 from assistant.ingest.ingestor import Ingestor
 from assistant.insight.label_store import Labeler, LabelEvidenceStore
 from assistant.insight.labels import LabelBook
+from assistant.insight.opinions import OpinionMiner
 from assistant.knowledge.curated import CuratedAnswers
 from assistant.knowledge.registry import DocumentRegistry
 from assistant.knowledge.workflow import FileVersions, KnowledgeBase
@@ -274,6 +275,10 @@ class Services:
     @cached_property
     def catalog(self) -> Catalog:
         return Catalog.load(self.settings.catalog_dir)
+
+    @cached_property
+    def opinions(self) -> OpinionMiner:
+        return OpinionMiner(self.database, self.embedder, self.catalog)
 
     @cached_property
     def profiles(self) -> SqlProfileStore:

@@ -57,7 +57,13 @@ def build_app(services: Services) -> gr.Blocks:
         with gr.Tab("Knowledge admin · 知识库管理"):
             build_knowledge_tab(services.knowledge, services.settings)
         with gr.Tab("Dashboard · 数据看板"):
-            build_dashboard_tab(services.database, services.settings, PROJECT_ROOT / "evals" / "reports")
+            build_dashboard_tab(
+                services.database,
+                services.settings,
+                PROJECT_ROOT / "evals" / "reports",
+                services.opinions,
+                services.knowledge,
+            )
     return app
 
 

@@ -1,5 +1,6 @@
 """The dashboard tab: evaluation reports side by side with their plots, a drill-down into any failing
-question (did retrieval or generation fail?), and live analytics from the turn log."""
+question (did retrieval or generation fail?), live analytics from the turn log, and customer insight
+(complaint and question topics, what is rising, what went unanswered)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from sqlalchemy import Engine
 from assistant.access import Role, sign_in
 from assistant.analytics import live_analytics
 from assistant.config import Settings
+from assistant.insight.opinions import OpinionMiner
+from assistant.knowledge.workflow import KnowledgeBase
+from ui.insights import build_insight_section
 from ui.login import login_box
 
 DASHBOARD_ROLES: tuple[Role, ...] = ("editor", "approver")
@@ -137,8 +141,15 @@ def analytics_views(engine: Engine, days: int) -> tuple[Any, ...]:
     return summary, reasons, intents, emotions, funnel, csat
 
 
-def build_dashboard_tab(engine: Engine, settings: Settings, reports_root: Path) -> None:
+def build_dashboard_tab(
+    engine: Engine,
+    settings: Settings,
+    reports_root: Path,
+    opinions: OpinionMiner,
+    knowledge: KnowledgeBase,
+) -> None:
     login = login_box("Staff sign-in required (editor or approver) · 数据看板登录")
+    signed_in = gr.State(None)
 
     with gr.Column(visible=False) as board, gr.Tabs():
         with gr.Tab("Evaluation reports"):
@@ -163,6 +174,8 @@ def build_dashboard_tab(engine: Engine, settings: Settings, reports_root: Path) 
             intents = gr.LinePlot(x="day", y="turns", color="intent", title="Top intents per day")
             emotions = gr.LinePlot(x="day", y="turns", color="emotion", title="Emotions per day")
             funnel = gr.Dataframe(interactive=False, label="Recommendation funnel")
+        with gr.Tab("Customer insight · 客户洞察"):
+            build_insight_section(opinions, knowledge, signed_in)
 
     def reports() -> tuple[Any, ...]:
         folders = report_folders(reports_root)
@@ -182,10 +195,13 @@ def build_dashboard_tab(engine: Engine, settings: Settings, reports_root: Path) 
     live_outputs = [summary, reasons, intents, emotions, funnel, csat]
 
     def do_sign_in(name: str, secret: str, period: float) -> tuple[Any, ...]:
-        if check_login(settings, name, secret) is None:
-            return (gr.update(), gr.update(), "Sign-in failed, or this login may not see the dashboard.",
+        user = check_login(settings, name, secret)
+        if user is None:
+            refused = "Sign-in failed, or this login may not see the dashboard."
+            return (None, gr.update(), gr.update(), refused,
                     gr.update(), gr.update(), *([gr.update()] * len(live_outputs)))  # fmt: skip
         return (
+            user,
             gr.update(visible=False),
             gr.update(visible=True),
             "",
@@ -196,7 +212,7 @@ def build_dashboard_tab(engine: Engine, settings: Settings, reports_root: Path) 
     login.button.click(
         do_sign_in,
         [login.username, login.password, days],
-        [login.box, board, login.error, latest, previous, *live_outputs],
+        [signed_in, login.box, board, login.error, latest, previous, *live_outputs],
     )
     reload.click(reports, None, [latest, previous])
     latest.change(compare, [latest, previous], [comparison, latest_html, previous_html, failing])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, select
@@ -36,8 +36,13 @@ def gap_key(kind: GapKind, question: str) -> str:
     return hashlib.sha256(f"{kind}:{normalized}".encode()).hexdigest()[:16]
 
 
-def find_gaps(engine: Engine, limit: int = 200) -> list[KnowledgeGap]:
-    """Candidate entries, most frequent and most recent first; drafted ones are left out."""
+def find_gaps(
+    engine: Engine, limit: int = 200, since: datetime | None = None, until: datetime | None = None
+) -> list[KnowledgeGap]:
+    """Candidate entries, most frequent and most recent first; drafted ones are left out.
+
+    With ``since``/``until``, only what was asked (or answered by a person) in that period counts.
+    """
     gaps: dict[str, KnowledgeGap] = {}
 
     def add(kind: GapKind, question: str, lang: str, at: datetime, answer: str | None = None) -> None:
@@ -57,7 +62,11 @@ def find_gaps(engine: Engine, limit: int = 200) -> list[KnowledgeGap]:
         drafted = set(conn.execute(select(drafted_gaps.c.gap_key)).scalars())
         abstained = conn.execute(
             select(turns.c.question, turns.c.lang, turns.c.created_at)
-            .where(turns.c.abstained.is_(True), turns.c.answer_kind == "abstained")
+            .where(
+                turns.c.abstained.is_(True),
+                turns.c.answer_kind == "abstained",
+                *_within(turns.c.created_at, since, until),
+            )
             .order_by(turns.c.id.desc())
             .limit(5000)
         ).all()
@@ -65,7 +74,9 @@ def find_gaps(engine: Engine, limit: int = 200) -> list[KnowledgeGap]:
             add("abstained", question, lang, at)
         transcript = conn.execute(
             select(messages.c.conversation_id, messages.c.source, messages.c.text, messages.c.created_at)
-            .where(messages.c.source.in_(("customer", "agent")))
+            .where(
+                messages.c.source.in_(("customer", "agent")), *_within(messages.c.created_at, since, until)
+            )
             .order_by(messages.c.conversation_id, messages.c.id)
             .limit(20000)
         ).all()
@@ -79,6 +90,12 @@ def find_gaps(engine: Engine, limit: int = 200) -> list[KnowledgeGap]:
     listed = [g for g in gaps.values() if g.key not in drafted]
     listed.sort(key=lambda g: (-g.count, -g.last_seen.timestamp()))
     return listed[:limit]
+
+
+def _within(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    return [
+        c for c in (column >= since if since else None, column < until if until else None) if c is not None
+    ]
 
 
 def mark_drafted(engine: Engine, key: str, doc_id: str, actor: str) -> None:

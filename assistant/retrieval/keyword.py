@@ -28,6 +28,11 @@ def _segmenter() -> jieba.Tokenizer:
     return segmenter
 
 
+def segment_chinese(run: str) -> list[str]:
+    """A run of Chinese characters as jieba words (precise mode, bank terms kept whole)."""
+    return [w for w in _segmenter().lcut(run) if w.strip()]
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased words, numbers without thousands separators, and jieba words for Chinese runs."""
     text = to_simplified(text.lower())

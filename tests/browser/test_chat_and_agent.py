@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from assistant.knowledge.gaps import gap_key
+
 pytestmark = pytest.mark.slow
 
 ASK = "Ask about accounts, cards, loans, transfers… · 请输入您的问题…"
@@ -127,3 +129,28 @@ def test_the_chat_fits_a_phone_screen(browser, app_url, screenshot_dir: Path):
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page scrolls sideways by {overflow}px on a phone"
     page.screenshot(path=str(screenshot_dir / "chat-mobile.png"))
+
+
+def test_an_unanswered_question_reaches_the_insight_tab_and_becomes_a_draft(
+    browser, app_url, screenshot_dir: Path
+):
+    question = "Do you offer pet insurance for hamsters?"
+    customer = browser.new_context().new_page()
+    customer.goto(app_url)
+    ask(customer, question)
+    wait_for_bot_text(customer, "")
+
+    staff = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    staff.goto(app_url)
+    staff.get_by_role("tab", name="Dashboard · 数据看板").click()
+    staff.get_by_label("Username").locator("visible=true").fill("editor")
+    staff.get_by_label("Password").locator("visible=true").fill("editor")
+    staff.get_by_role("button", name="Sign in").locator("visible=true").click()
+    staff.get_by_role("tab", name="Customer insight · 客户洞察").click()
+    staff.get_by_role("button", name="Find topics · 分析").click()
+    staff.wait_for_function(f"() => document.body.innerText.includes({question!r})", timeout=TIMEOUT_MS)
+    assert "unanswered questions" in staff.locator("body").inner_text()
+    staff.get_by_label("Gap key").fill(gap_key("abstained", question))
+    staff.get_by_role("button", name="Draft a document from this gap · 起草文档").click()
+    staff.get_by_text(re.compile(r"Draft \S+ v\d+ created")).wait_for(timeout=TIMEOUT_MS)
+    staff.screenshot(path=str(screenshot_dir / "dashboard-insight.png"), full_page=True)
