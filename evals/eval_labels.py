@@ -5,7 +5,10 @@ conversation labels an analyst would give (by the definitions in knowledge/custo
 Every conversation runs through the full pipeline as that customer (extractive answers, a throwaway
 database); the labels are then read as `bank-assistant labels` reads them.
 
-Usage: .venv/bin/python -m evals.eval_labels [--json] [--misses]
+`labels/heldout.jsonl` is the same shape, by an author who read only the label definitions; its
+misses are not read (`--dataset evals/datasets/labels/heldout.jsonl`, rates only).
+
+Usage: .venv/bin/python -m evals.eval_labels [--dataset FILE] [--json] [--misses]
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import json
 import tempfile
 from collections import Counter
+from pathlib import Path
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.container import Services
@@ -25,8 +29,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--misses", action="store_true", help="list the lines with a wrong label")
+    parser.add_argument("--dataset", type=Path, default=DATASET, help="a JSONL file of labelled histories")
     args = parser.parse_args()
-    cases = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = args.dataset.read_text(encoding="utf-8").splitlines()
+    cases = [json.loads(line) for line in lines if line.strip()]
     counts: Counter[tuple[str, str]] = Counter()
     misses = []
     with tempfile.TemporaryDirectory() as scratch:

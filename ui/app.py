@@ -50,6 +50,7 @@ def build_app(services: Services) -> gr.Blocks:
                 services.recommender,
                 services.profiles,
                 services.ratings,
+                services.labeler,
                 behind_proxy=services.settings.behind_proxy,
             )
         with gr.Tab("Agent console · 人工坐席"):

@@ -12,11 +12,12 @@ from assistant.analytics import Ratings
 from assistant.domain import Citation, TurnResult
 from assistant.handoff.conversations import ConversationStore
 from assistant.handoff.conversations import Message as StoredMessage
+from assistant.insight.label_store import Labeler
 from assistant.lang import detect_lang
 from assistant.pipeline import Pipeline, TurnDelta, TurnDone, rate_limit_key
 from assistant.recommend.stage import RecommendStage
 from assistant.recommend.store import ProfileStore
-from ui.offers import GUEST, TEXT, OfferCard, customer_choices, customer_id
+from ui.offers import GUEST, TEXT, OfferCard, customer_choices, customer_id, labels_markdown
 
 WELCOME = (
     "Hello! I'm Lanting Bank's **AI assistant** (an automated system, not a person). I answer from the "
@@ -120,6 +121,7 @@ def build_chat_tab(
     recommender: RecommendStage,
     profiles: ProfileStore,
     ratings: Ratings,
+    labeler: Labeler,
     behind_proxy: bool = False,
 ) -> None:
     conversation_id = gr.State(lambda: uuid.uuid4().hex)
@@ -169,6 +171,18 @@ def build_chat_tab(
                     updated,
                     *offer.show(result.recommendations, result.recommendation_gate, result.lang),
                 )
+
+    with gr.Accordion("What we know about you · 您的客户标签", open=False):
+        show_labels = gr.Button("Show my labels and why · 查看标签及依据")
+        my_labels = gr.Markdown()
+
+    def labels_for(selected: str) -> str:
+        chosen = customer_id(selected)
+        if chosen is None:
+            return "Sign in to see what we hold about you · 请先登录。"
+        return labels_markdown(labeler.labels(chosen))
+
+    show_labels.click(labels_for, [customer], [my_labels])
 
     with gr.Accordion("Rate this chat · 评价本次服务", open=False):
         stars = gr.Radio([1, 2, 3, 4, 5], label="How satisfied are you? 1 = not at all, 5 = very · 满意度")

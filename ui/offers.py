@@ -1,5 +1,6 @@
 """The recommendation card beside the chat: one suitable product, why it was suggested, and the
-customer's choices (why this? / interested / not for me / stop suggestions), each recorded."""
+customer's choices (why this? / interested / not for me / stop suggestions), each recorded; and the
+labels the bank holds about the customer, each with why."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.domain import Recommendation
+from assistant.insight.labels import CustomerLabel
 from assistant.recommend.stage import RecommendStage
 from assistant.recommend.store import FunnelEvent, ProfileStore
 
@@ -113,3 +115,24 @@ class OfferCard:
             return gr.update(visible=False), None, TEXT[lang][event]
 
         return close
+
+
+_USE = {
+    "marketing": "shapes the product suggestions you see · 用于为您推荐产品",
+    "service": "helps us serve you · 用于改进服务",
+    "protect": "we make no offers and take extra care · 暂停推荐，优先保障您的权益",
+}
+
+
+def labels_markdown(labels: list[CustomerLabel]) -> str:
+    """What the bank has inferred about the customer and why, in the customer's own view."""
+    if not labels:
+        return "We hold no labels about you · 我们没有为您设置任何标签。"
+    lines = []
+    for label in labels:
+        why = "; ".join(dict.fromkeys(e.detail for e in label.evidence[-3:])) or "—"
+        until = f" · until {label.expires:%Y-%m-%d}" if label.expires else ""
+        lines.append(
+            f"- **{label.name_en} · {label.name_zh}**: {_USE[label.use]}{until}  \n  why · 依据: {why}"
+        )
+    return "\n".join(lines)

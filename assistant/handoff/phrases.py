@@ -225,7 +225,7 @@ _HARDSHIP = (
     r"debt collectors?|collectors? (are )?(calling|ringing|phoning|chasing)|bailiffs?|my (other )?debts"
     r"|bankrupt\w*|drowning in debt|in (serious|so much|a lot of|deep) debt|"
     r"can'?t afford|cannot afford|struggling (financially|with (money|debts?|bills|repayments))|"
-    r"behind (on|with) (my |the |our )?(payments|repayments|mortgage|rent|bills|loan)|"
+    r"behind (on|with) (my |the |our )?(payments|repayments|mortgage|rent|bills|loan|credit card|card)|"
     r"missed (a|my|two|three|several|the last) (\w+ )?(payments?|repayments?))\b"
     r"|\b(can'?t|cannot|unable to|won'?t be able to|struggling to|couldn'?t)\s+(afford|repay|pay back"
     r"|pay off|"
@@ -237,7 +237,8 @@ _HARDSHIP = (
 )
 _ILL_OR_IN_CRISIS = (
     r"\b(cancer|chemo\w*|terminal(ly)? ill|terminal illness|serious(ly)? ill|hospitali[sz]ed|in hospital|"
-    r"intensive care|stroke|dementia|alzheimer'?s|suicid\w*|kill myself|end it all|can'?t go on)\b"
+    r"intensive care|stroke|dementia|alzheimer'?s|suicid\w*|kill myself|end it all|can'?t go on"
+    r"|(is|was|fell|became|been|got) (very |really |seriously |badly )?(ill|sick)\b(?! of))\b"
     r"|\bicu\b|癌|化疗|化療|住院|重病|病危|绝症|絕症|重症|中风|中風|老年痴呆|失智|瘫痪|癱瘓|想死|不想活|自杀|自殺|"
     r"轻生|輕生|活不下去"
 )
@@ -250,13 +251,29 @@ _CONTACTED = re.compile(
 _MOVE_MONEY = re.compile(
     r"\b(move|transfer|send|withdraw|take out|take the cash|buy gift cards?|new account|another account)\b"
     r"|转账|轉賬|轉帳|转钱|轉錢|汇款|匯款|把钱|把錢|啲錢|(转|轉|存)(到|去|入)|取(出|钱|錢)|新(账户|帳戶|户口|戶口)|"
-    r"临时|臨時",
+    r"临时|臨時"
+    # ... or to hand over a code or open a link: the same pressure, before the money moves.
+    r"|\b(the |a |my )?(code|otp|pin|password|link)\b|验证码|驗證碼|密码|密碼|链接|鏈接",
     _FLAGS,
 )
 _DOUBT = re.compile(
     r"\b(real|genuine|legit\w*|a scam|really (you|from)|should i|is (this|it|that) (ok|normal|right|true))\b"
     r"|真的假的|是不是(真|骗|騙|诈骗|詐騙)|是真的|係咪真|靠谱|靠譜|可信|骗子|騙子|搞不清|不知道(该|該|要)?不?|"
     r"(要|该|該)不要|应该|應該|唔知",
+    _FLAGS,
+)
+# An older customer who says they cannot follow what is happening: confusion a person must help with.
+_OLD_AGE = re.compile(
+    r"\b(i'?m|i am|we'?re|we are) (now )?([6-9]\d|a pensioner|retired|elderly|old)\b|\b(my|our) age\b"
+    r"|\bat ([6-9]\d|my age)\b"
+    r"|(我|我们|我們)(今年|已经|已經)?(六|七|八|九)十(多|几|幾)?(岁|歲)?了?|(我|我们|我們)(今年)?[6-9]\d(多)?(岁|歲)"
+    r"|年纪大了|年紀大了|岁数大了|歲數大了|老了|老人家|上了年纪|上了年紀",
+    _FLAGS,
+)
+_CONFUSED = re.compile(
+    r"\b(don'?t|do not|can'?t|cannot) (understand|follow|work out|figure out)\b|\bconfus\w*|\bmuddled\b"
+    r"|\bwhat'?s going on\b|搞不懂|搞不清|弄不懂|弄不明白|看不懂|不明白|不懂(这些|這些|这个|這個)?|糊涂|糊塗|"
+    r"(心里|心裡)?(很|好|特别|特別)?慌",
     _FLAGS,
 )
 VULNERABLE = re.compile(
@@ -319,6 +336,8 @@ def reports_vulnerability(text: str) -> str:
         return ""
     if _CONTACTED.search(text) and _MOVE_MONEY.search(text) and _DOUBT.search(text):
         return "unsure whether a caller asking to move money is real"
+    if (age := _OLD_AGE.search(text)) and (confused := _CONFUSED.search(text)):
+        return f"older and confused: '{age.group(0).strip()}', '{confused.group(0).strip()}'"
     match = VULNERABLE.search(text)
     if match is None:
         return ""

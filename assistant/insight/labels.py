@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from assistant.config import PROJECT_ROOT
 from assistant.domain import Lang, TurnResult
 from assistant.handoff.phrases import FORMAL_COMPLAINT, reports_risk, reports_vulnerability
+from assistant.lang import to_simplified
 from assistant.recommend.catalog import Localized
 from assistant.recommend.profiles import CustomerProfile
 
@@ -225,8 +226,10 @@ def _turn_evidence(rule: ConversationRule, turn: TurnResult) -> str | None:
     reasons = [r for r in (turn.handoff.reason, *turn.handoff.also) if r]
     if matched := [r for r in reasons if r in rule.handoff]:
         return f"handed to a person: {matched[0]}"
-    if rule.compiled is not None and (match := rule.compiled.search(turn.question)):
-        return f"said “{match.group(0)}”"
+    # Patterns are written in Simplified Chinese; a Traditional message is read in both scripts.
+    for text in (turn.question, to_simplified(turn.question)):
+        if rule.compiled is not None and (match := rule.compiled.search(text)):
+            return f"said “{match.group(0)}”"
     return None
 
 

@@ -190,6 +190,7 @@ def test_labels_from_earlier_conversations_shape_later_offers_and_protect_the_vu
     the label in its reason. A bereavement told in one conversation stops every offer in the next, and
     `bank-assistant labels --json` shows both labels with their evidence."""
     from assistant.recommend.stage import RecommendRequest
+    from ui.offers import labels_markdown
 
     customer = "C001"  # consenting, Chinese-speaking, no card spending or travel in the profile
     before = services.recommender.evaluate(RecommendRequest(customer_id=customer))
@@ -218,3 +219,9 @@ def test_labels_from_earlier_conversations_shape_later_offers_and_protect_the_vu
     assert labels["travels_abroad"]["sources"] == ["conversation"]
     assert labels["salary_customer"]["sources"] == ["profile"]
     assert labels["travels_abroad"]["expires"] is not None
+
+    # The customer sees the same labels, each with what it is used for and why it is there.
+    shown = labels_markdown(services.labeler.labels(customer))
+    assert "Travels abroad · 常出境" in shown and "shapes the product suggestions" in shown
+    assert "we make no offers and take extra care" in shown and "passed away" in shown
+    assert labels_markdown([]).startswith("We hold no labels")

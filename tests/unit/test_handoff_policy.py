@@ -187,6 +187,12 @@ def test_a_turn_meeting_several_rules_is_filed_under_the_most_urgent():
         "公司裁员我失业了，下个月房贷肯定还不上了",
         "我爸住院了，医药费要从他卡里取",
         "有人打电话说是银行的，让我把钱转到一个新账户，我还没转，这是真的假的？",
+        # Older and confused, asked for a code or to open a link, ill at home and behind on the card.
+        "I am 74 and I don't understand what's going on with these messages",
+        "我七十多了，搞不懂这些，心里很慌",
+        "Someone texted me a link saying my card is frozen, should I click it? Is it really you?",
+        "有人加我微信說是你們銀行的客服，叫我點一個鏈接，這是真的嗎？",
+        "My husband is ill and we're behind on the credit card",
     ],
 )
 def test_a_vulnerable_customer_reaches_a_person(text):
@@ -203,6 +209,10 @@ def test_a_vulnerable_customer_reaches_a_person(text):
         "账户持有人去世后，家属一般要办什么手续？",
         "I can't pay with Apple Pay at this shop, why?",
         "我上次打电话，人工客服说我这张卡可以免年费，是真的吗",
+        "I'm 68, which deposits suit retired people?",
+        "I don't understand the fee table, can you explain it?",
+        "How do I reset my password?",
+        "I'm sick of waiting for my new card",
     ],
 )
 def test_questions_about_bereavement_or_hardship_in_general_are_answered(text):
