@@ -43,7 +43,7 @@ run: ingest
 test: setup
 	bash scripts/postgres.sh ensure-installed
 	bash scripts/chromium.sh ensure-installed
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25
 
 # Refreshes docs/screenshots/ from the browser tests (a real Chromium, both languages, a phone width).
 screenshots: setup
