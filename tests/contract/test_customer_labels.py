@@ -111,7 +111,9 @@ def test_a_turn_is_evidence_and_the_label_shows_why(make_labeler):
 
 def test_a_label_needing_two_messages_waits_for_the_second(make_labeler):
     labeler, clock = make_labeler()
+    # Asking a rate is not comparing one: only messages that compare count.
     labeler.observe("C900", turn("What interest rate do you pay on a 1-year deposit?"))
+    labeler.observe("C900", turn("Is your 1-year rate higher than ICBC's 1.65%?"))
     assert "rate_sensitive" not in ids(labeler)
     clock.now += timedelta(days=3)
     labeler.observe("C900", turn("Is the Smart Saver rate higher than that?"))
