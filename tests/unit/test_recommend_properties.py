@@ -9,9 +9,10 @@ investment offer carries the risk disclosure and no promise of returns.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from assistant.config import PROJECT_ROOT
@@ -170,9 +171,7 @@ def _decide(catalog, profile, gate_input):
 OFFERS_MADE: list[tuple[int, bool]] = []  # per example: offers made, any of them an investment
 
 
-@settings(max_examples=400, deadline=None)
-@given(situations(open_gate=True))
-def test_no_offer_ever_breaks_a_suitability_rule(situation):
+def _check_every_offer(situation: Any) -> None:
     catalog, profile, gate_input = situation
     _, offered, excluded = _decide(catalog, profile, gate_input)
     OFFERS_MADE.append((len(offered), any(o.risk_level for o in offered)))
@@ -197,10 +196,25 @@ def test_no_offer_ever_breaks_a_suitability_rule(situation):
         assert exclusion.reasons and exclusion.reason == exclusion.reasons[0] and exclusion.detail
 
 
+@settings(max_examples=400, deadline=None)
+@given(situations(open_gate=True))
+def test_no_offer_ever_breaks_a_suitability_rule(situation):
+    _check_every_offer(situation)
+
+
+# The same property on a fixed sample, so that how many offers it saw does not vary run to run
+# (between 9 and 62 investment offers in 400 random examples).
+@seed(20261208)
+@settings(max_examples=400, deadline=None)
+@given(situations(open_gate=True))
+def _the_property_on_a_fixed_sample(situation):
+    _check_every_offer(situation)
+
+
 def test_the_suitability_property_was_tested_on_real_offers():
     """Guards against a vacuous property: generated situations must actually lead to offers."""
     OFFERS_MADE.clear()
-    test_no_offer_ever_breaks_a_suitability_rule()
+    _the_property_on_a_fixed_sample()
     assert len(OFFERS_MADE) >= 100
     assert sum(1 for n, _ in OFFERS_MADE if n) / len(OFFERS_MADE) > 0.15
     assert sum(1 for _, investment in OFFERS_MADE if investment) >= 10
