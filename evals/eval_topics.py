@@ -26,7 +26,7 @@ from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from assistant.insight.topics import cluster, cluster_by_language, topic_terms
+from assistant.insight.topics import cluster, cluster_by_language, topic_terms, without_language
 from assistant.retrieval.embedder import build_embedder
 
 DATASETS = Path(__file__).parent / "datasets" / "complaints"
@@ -72,7 +72,7 @@ def main(
     products = [r["product"] for r in rows]
     issues = [r.get("issue") or r["product"] for r in rows]
 
-    ours = cluster_by_language(vectors, texts, ["en"] * len(texts))
+    ours = cluster_by_language(without_language(vectors, ["en"] * len(texts)), texts, ["en"] * len(texts))
     embeddings_only = cluster(vectors)
     oracle_k = KMeans(n_clusters=len(set(products)), n_init=4, random_state=7).fit_predict(vectors).tolist()
     words = TfidfVectorizer(max_features=20000, stop_words="english", min_df=2, sublinear_tf=True)

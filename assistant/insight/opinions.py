@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 
 from assistant.domain import Lang
 from assistant.insight.topics import cluster_by_language, representatives, topic_terms, without_language
@@ -134,8 +134,12 @@ class OpinionMiner:
                 UnansweredQuestion(
                     gap_key=g.key, question=g.question, lang=g.lang, count=g.count, last_seen=g.last_seen
                 )
-                for g in find_gaps(self.engine, since=_start(since), until=_start(until + timedelta(days=1)))
-                if g.kind == "abstained"
+                for g in find_gaps(
+                    self.engine,
+                    since=_start(since),
+                    until=_start(until + timedelta(days=1)),
+                    agent_answers=False,
+                )
             ],
         )
 
@@ -155,9 +159,13 @@ class OpinionMiner:
                     turns.c.abstained,
                     turns.c.citations,
                 )
-                .where(turns.c.created_at >= start, turns.c.created_at < end)
+                .where(
+                    turns.c.created_at >= start,
+                    turns.c.created_at < end,
+                    or_(turns.c.intent.is_(None), turns.c.intent.not_in(sorted(SMALL_TALK_INTENTS))),
+                )
                 .order_by(turns.c.id.desc())
-                .limit(self.max_messages * 2)
+                .limit(self.max_messages)
             ).all()
             handed = set(
                 conn.execute(
@@ -178,9 +186,9 @@ class OpinionMiner:
                 products=self._products(row.question, row.citations),
             )
             for row in rows
-            if row.question.strip() and row.intent not in SMALL_TALK_INTENTS
+            if row.question.strip()
         ]
-        return list(reversed(found[: self.max_messages]))
+        return list(reversed(found))
 
     def _products(self, text: str, citations: str | None) -> list[str]:
         cited = {self._product_of_doc.get(c.get("doc_id", "")) for c in json.loads(citations or "[]")}

@@ -101,14 +101,14 @@ def features(vectors: np.ndarray, texts: Sequence[str], langs: Sequence[Lang]) -
     return both / np.linalg.norm(both, axis=1, keepdims=True).clip(min=1e-9)
 
 
-def cluster_by_language(vectors: np.ndarray, texts: Sequence[str], langs: Sequence[Lang]) -> list[int]:
+def cluster_by_language(centred: np.ndarray, texts: Sequence[str], langs: Sequence[Lang]) -> list[int]:
     """Topics over messages in both languages: clustered per language, then joined across languages.
 
     Words split languages (no English word is a Chinese word), so each language is clustered on its
     embeddings and words; then topics of different languages whose centres are close join (and so
-    two Chinese halves of one English topic join each other through it).
+    two Chinese halves of one English topic join each other through it). ``centred`` are the
+    embeddings with each language's direction already taken out (`without_language`).
     """
-    centred = without_language(vectors, langs)
     groups: list[tuple[Lang, list[int]]] = []
     for lang in sorted(set(langs)):
         rows = [i for i, text_lang in enumerate(langs) if text_lang == lang]

@@ -37,11 +37,16 @@ def gap_key(kind: GapKind, question: str) -> str:
 
 
 def find_gaps(
-    engine: Engine, limit: int = 200, since: datetime | None = None, until: datetime | None = None
+    engine: Engine,
+    limit: int = 200,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    agent_answers: bool = True,
 ) -> list[KnowledgeGap]:
     """Candidate entries, most frequent and most recent first; drafted ones are left out.
 
-    With ``since``/``until``, only what was asked (or answered by a person) in that period counts.
+    With ``since``/``until``, only what was asked (or answered by a person) in that period counts;
+    without ``agent_answers``, the transcripts are not read at all.
     """
     gaps: dict[str, KnowledgeGap] = {}
 
@@ -72,14 +77,19 @@ def find_gaps(
         ).all()
         for question, lang, at in abstained:
             add("abstained", question, lang, at)
-        transcript = conn.execute(
-            select(messages.c.conversation_id, messages.c.source, messages.c.text, messages.c.created_at)
-            .where(
-                messages.c.source.in_(("customer", "agent")), *_within(messages.c.created_at, since, until)
-            )
-            .order_by(messages.c.conversation_id, messages.c.id)
-            .limit(20000)
-        ).all()
+        transcript = (
+            []
+            if not agent_answers
+            else conn.execute(
+                select(messages.c.conversation_id, messages.c.source, messages.c.text, messages.c.created_at)
+                .where(
+                    messages.c.source.in_(("customer", "agent")),
+                    *_within(messages.c.created_at, since, until),
+                )
+                .order_by(messages.c.conversation_id, messages.c.id)
+                .limit(20000)
+            ).all()
+        )
     last_question: dict[str, str] = {}
     for conversation_id, source, text, at in transcript:
         if source == "customer":
